@@ -20,7 +20,7 @@ import torch
 from omegaconf import OmegaConf
 from verl.trainer.ppo.core_algos import get_adv_estimator_fn
 
-import verl_srpo  # noqa: F401  (registers srpo)
+import verl_srpo.advantage  # noqa: F401  (registers srpo)
 
 GROUP = 32
 

@@ -118,6 +118,30 @@ class TransformersBackend:
             }
 
 
+VLLM_START_METHOD = "VLLM_WORKER_MULTIPROC_METHOD"
+
+
+def start_vllm_engine(**engine_args):
+    """``vllm.LLM(**engine_args)``, with its engine and worker processes *spawned*, never forked.
+
+    The one place where this project builds a vLLM engine (evaluation, data labelling). vLLM forks its
+    engine-core process unless it sees CUDA initialised in the parent (``torch.cuda.is_initialized()``).
+    But a parent that merely asked how many GPUs there are (``torch.cuda.is_available()`` or
+    ``device_count()``, as ``import verl`` does at import time) has already poisoned fork for CUDA without
+    counting as initialised, and the forked engine then dies with "Cannot re-initialize CUDA in forked
+    subprocess" (seen on the H200, 2026-11-29). Spawn is right whatever the parent did, so it is forced
+    here; a user's explicit ``VLLM_WORKER_MULTIPROC_METHOD=fork`` is overridden with a warning.
+    """
+    method = os.environ.get(VLLM_START_METHOD) or None
+    if method not in (None, "spawn"):
+        print(f"warning: {VLLM_START_METHOD}={method} overridden with spawn: a forked vLLM engine fails once the "
+              "parent has touched CUDA, which importing verl or torch.cuda.is_available() does.", flush=True)
+    os.environ[VLLM_START_METHOD] = "spawn"
+    from vllm import LLM
+
+    return LLM(**engine_args)
+
+
 class VLLMBackend:
     """vLLM offline engine. Requests are stepped one engine iteration at a time (the loop that
     ``LLM.generate`` runs internally), so each completion is cached the moment it finishes. If this
@@ -126,12 +150,12 @@ class VLLMBackend:
 
     def __init__(self, model: str, sampling: Sampling, tensor_parallel_size: int = 1, dtype: str = "auto",
                  gpu_memory_utilization: float = 0.9, max_model_len: int | None = None, chunk_size: int = 512):
-        from vllm import LLM, SamplingParams
+        from vllm import SamplingParams
 
         self.SamplingParams = SamplingParams
-        self.llm = LLM(model=model, tensor_parallel_size=tensor_parallel_size, dtype=dtype,
-                       gpu_memory_utilization=gpu_memory_utilization, max_model_len=max_model_len,
-                       seed=sampling.seed, enable_prefix_caching=True)
+        self.llm = start_vllm_engine(model=model, tensor_parallel_size=tensor_parallel_size, dtype=dtype,
+                                     gpu_memory_utilization=gpu_memory_utilization, max_model_len=max_model_len,
+                                     seed=sampling.seed, enable_prefix_caching=True)
         self.sampling, self.chunk_size = sampling, chunk_size
 
     def _params(self, req: Request):

@@ -86,3 +86,36 @@ def test_import_verl_alone_registers_srpo_in_a_ray_actor():
     finally:
         ray.shutdown()
     assert module == "verl_srpo.advantage" and trainer == "SRPOTrainer"
+
+
+LAZY_PROBE = """
+import sys
+import verl  # the entry point: verl_srpo.plugin
+heavy = [m for m in ("verl_srpo.advantage", "verl_srpo.trainer", "verl.trainer.ppo.v1", "verl.trainer.ppo.core_algos",
+                     "hydra") if m in sys.modules]
+print("loaded-before:", ",".join(heavy) or "-")
+from verl.trainer.ppo.core_algos import get_adv_estimator_fn
+from verl.trainer.ppo.v1 import get_trainer_cls
+print("resolved:", get_adv_estimator_fn("srpo").__module__, get_trainer_cls("srpo").__name__)
+"""
+
+
+@pytest.mark.slow
+def test_the_entry_point_is_light_and_registers_on_demand(run_cli):
+    """verl imports the plugin in every process; only the ones that ask for a registry pay for SRPO's modules."""
+    proc = run_cli(["-c", LAZY_PROBE])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "loaded-before: -" in proc.stdout, proc.stdout
+    assert "resolved: verl_srpo.advantage SRPOTrainer" in proc.stdout, proc.stdout
+
+
+def test_a_stale_entry_point_is_reported(monkeypatch):
+    """An install made before the entry point moved to verl_srpo.plugin would import a package that registers
+    nothing: start-up must say so."""
+    from importlib.metadata import EntryPoint
+
+    import verl_srpo.startup as startup
+
+    stale = EntryPoint(name="verl_srpo", value="verl_srpo", group="verl.plugins")
+    monkeypatch.setattr(startup, "entry_points", lambda group: [stale])
+    assert any("metadata is stale" in p for p in startup.install_problems())

@@ -19,8 +19,11 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
+from verl_srpo.plugin import requested_on_command_line
+
 ENTRY_POINT_GROUP = "verl.plugins"
 ENTRY_POINT_NAME = "verl_srpo"
+ENTRY_POINT_VALUE = "verl_srpo.plugin"
 SEARCH_PATH_PLUGIN = "VerlSRPOSearchPathPlugin"
 FIX_INSTALL = "Install verl-srpo into this interpreter: `pip install -e .` in the repo (or `pip install verl-srpo`)."
 
@@ -37,6 +40,10 @@ def _entry_point_problems() -> list[str]:
     if not ours:
         return [f"the `{ENTRY_POINT_GROUP}` entry point `{ENTRY_POINT_NAME}` is not installed, so Ray workers "
                 f"will not register srpo. {FIX_INSTALL}"]
+    if ours[0].value != ENTRY_POINT_VALUE:
+        return [f"the `{ENTRY_POINT_GROUP}` entry point `{ENTRY_POINT_NAME}` points to `{ours[0].value}`, not "
+                f"`{ENTRY_POINT_VALUE}`: this install's metadata is stale, so Ray workers may not register srpo. "
+                f"Reinstall: {FIX_INSTALL}"]
     policy = os.getenv("VERL_USE_EXTERNAL_PLUGINS", "auto").strip().lower()
     allowed = {name.strip() for name in policy.split(",")}
     if policy != "auto" and ENTRY_POINT_NAME not in allowed:
@@ -47,7 +54,7 @@ def _entry_point_problems() -> list[str]:
 
 def _registration_problems() -> list[str]:
     try:
-        import verl_srpo  # noqa: F401  (registers the estimator and the trainer)
+        import verl_srpo.plugin  # noqa: F401  (registers the estimator and the trainer as verl imports them)
         from verl.trainer.ppo.core_algos import ADV_ESTIMATOR_REGISTRY
         from verl.trainer.ppo.v1.trainer_base import TRAINER_REGISTRY
 
@@ -94,15 +101,10 @@ class StartupCheck(Callback):
             raise SystemExit(f"\n{exc}\n") from None
 
 
-def requested_on_command_line(argv: list[str]) -> bool:
-    """``argv`` asks Hydra for ``+plugin=verl_srpo`` (or ``++plugin=...``)."""
-    return any(arg.lstrip("+") == "plugin=verl_srpo" for arg in argv[1:])
-
-
 def check_command_line(argv: list[str] | None = None) -> None:
     """Exit loudly if ``+plugin=verl_srpo`` is asked for but cannot compose.
 
-    Runs at import (the verl entry point), before Hydra composes. ``SystemExit`` is used because
+    Runs at import of the verl entry point (:mod:`verl_srpo.plugin`), before Hydra composes. ``SystemExit`` is used because
     verl swallows any ``Exception`` raised while importing a plugin.
     """
     argv = sys.argv if argv is None else argv

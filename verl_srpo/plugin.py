@@ -1,0 +1,91 @@
+"""verl's ``verl.plugins`` entry point: registers SRPO lazily, in every process, at almost no cost.
+
+verl imports this module on every ``import verl`` (``verl/__init__.py``), in every process of a run:
+the driver, the Ray TaskRunner, the FSDP workers, the vLLM server and the agent-loop workers. Most of
+them never compute an advantage or build a trainer, so importing the estimator and the trainer eagerly
+would make each of them import verl's ``core_algos`` and its v1 trainer (transformers, the agent loop,
+vLLM where installed): seconds per process, on the critical path of every launch.
+
+Instead this module registers two post-import hooks and returns:
+
+* when ``verl.trainer.ppo.core_algos`` (the advantage-estimator registry) finishes importing,
+  :mod:`verl_srpo.advantage` is imported, which registers the ``srpo`` estimator;
+* when ``verl.trainer.ppo.v1`` (the trainer registry) finishes importing, :mod:`verl_srpo.trainer` is
+  imported, which registers the ``srpo`` trainer mode.
+
+A registry is therefore complete whenever verl can be asked for it, and a process that never asks pays
+nothing (``benchmarks/bench_import.py`` measures ``import verl`` with and without the plugin).
+
+It also stops a run loudly when ``+plugin=verl_srpo`` is on the command line but Hydra cannot find the
+search-path plugin (:func:`verl_srpo.startup.check_command_line`): the one check that must run before
+Hydra composes. It reads ``sys.argv`` only for that flag, and imports Hydra only when the flag is there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import sys
+from types import ModuleType
+
+# verl module -> our module whose import registers into it.
+HOOKS = {
+    "verl.trainer.ppo.core_algos": "verl_srpo.advantage",
+    "verl.trainer.ppo.v1": "verl_srpo.trainer",
+}
+
+
+class _RegisterAfter(importlib.abc.Loader):
+    """Wraps a verl module's loader: runs it, then imports our module that registers into it."""
+
+    def __init__(self, loader: importlib.abc.Loader, ours: str):
+        self.loader, self.ours = loader, ours
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        importlib.import_module(self.ours)
+
+    def __getattr__(self, name):  # get_source, is_package, ... for tools that ask the loader
+        return getattr(self.loader, name)
+
+
+class _PostImportHooks(importlib.abc.MetaPathFinder):
+    """A meta-path finder that only wraps the loaders of the modules in :data:`HOOKS`."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        ours = HOOKS.get(fullname)
+        if ours is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and not isinstance(spec.loader, _RegisterAfter):
+                    spec.loader = _RegisterAfter(spec.loader, ours)
+                return spec
+        return None
+
+
+def install() -> None:
+    """Register SRPO now for verl modules already imported, and on import for the others. Idempotent."""
+    if not any(isinstance(f, _PostImportHooks) for f in sys.meta_path):
+        sys.meta_path.insert(0, _PostImportHooks())
+    for theirs, ours in HOOKS.items():
+        if theirs in sys.modules:
+            importlib.import_module(ours)
+
+
+def requested_on_command_line(argv: list[str]) -> bool:
+    """``argv`` asks Hydra for ``+plugin=verl_srpo`` (or ``++plugin=...``)."""
+    return any(arg.lstrip("+") == "plugin=verl_srpo" for arg in argv[1:])
+
+
+install()
+if requested_on_command_line(sys.argv):
+    from verl_srpo.startup import check_command_line
+
+    check_command_line()
