@@ -4,7 +4,8 @@ import pytest
 from verl.trainer.ppo.core_algos import ADV_ESTIMATOR_REGISTRY
 
 from verl_srpo.settings import SRPOConfigError
-from verl_srpo.startup import assert_ready, install_problems, requested_on_command_line
+from verl_srpo.plugin import requested_on_command_line
+from verl_srpo.startup import assert_ready, install_problems
 from verl_srpo.trainer import SRPOTrainer
 
 MAIN = ["-m", "verl.trainer.main_ppo"]

@@ -79,13 +79,38 @@ def install() -> None:
             importlib.import_module(ours)
 
 
+SEARCH_PATH_PLUGIN = "VerlSRPOSearchPathPlugin"
+FIX_INSTALL = "Install verl-srpo into this interpreter: `pip install -e .` in the repo (or `pip install verl-srpo`)."
+
+
+def search_path_plugin_found() -> bool:
+    """Hydra sees verl-srpo's ``SearchPathPlugin`` (``hydra_plugins/verl_srpo_searchpath``)."""
+    from hydra.core.plugins import Plugins
+    from hydra.plugins.search_path_plugin import SearchPathPlugin
+
+    return any(p.__name__ == SEARCH_PATH_PLUGIN for p in Plugins.instance().discover(SearchPathPlugin))
+
+
 def requested_on_command_line(argv: list[str]) -> bool:
     """``argv`` asks Hydra for ``+plugin=verl_srpo`` (or ``++plugin=...``)."""
     return any(arg.lstrip("+") == "plugin=verl_srpo" for arg in argv[1:])
 
 
-install()
-if requested_on_command_line(sys.argv):
-    from verl_srpo.startup import check_command_line
+def check_command_line(argv: list[str] | None = None) -> None:
+    """Exit loudly if ``+plugin=verl_srpo`` is asked for but cannot compose.
 
-    check_command_line()
+    Runs when verl imports this module, before Hydra composes; Hydra is imported only when the flag is
+    there. ``SystemExit`` is used because verl swallows any ``Exception`` raised while importing a plugin.
+    """
+    argv = sys.argv if argv is None else argv
+    if requested_on_command_line(argv) and not search_path_plugin_found():
+        raise SystemExit(
+            "verl-srpo: `+plugin=verl_srpo` was given, but Hydra cannot find verl-srpo's search-path plugin "
+            "(hydra_plugins.verl_srpo_searchpath). Hydra would add a plain `plugin: verl_srpo` key and train "
+            f"without SRPO. {FIX_INSTALL} If another package ships a non-namespace `hydra_plugins/__init__.py`, "
+            "remove that file."
+        )
+
+
+install()
+check_command_line()

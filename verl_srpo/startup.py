@@ -12,27 +12,18 @@ level, so a broken install would silently train without SRPO. These checks run
 
 from __future__ import annotations
 
+import importlib
 import os
-import sys
 from importlib.metadata import entry_points
 from typing import Any
 
 from hydra.experimental.callback import Callback
 
-from verl_srpo.plugin import requested_on_command_line
+from verl_srpo.plugin import FIX_INSTALL, search_path_plugin_found
 
 ENTRY_POINT_GROUP = "verl.plugins"
 ENTRY_POINT_NAME = "verl_srpo"
 ENTRY_POINT_VALUE = "verl_srpo.plugin"
-SEARCH_PATH_PLUGIN = "VerlSRPOSearchPathPlugin"
-FIX_INSTALL = "Install verl-srpo into this interpreter: `pip install -e .` in the repo (or `pip install verl-srpo`)."
-
-
-def search_path_plugin_found() -> bool:
-    from hydra.core.plugins import Plugins
-    from hydra.plugins.search_path_plugin import SearchPathPlugin
-
-    return any(p.__name__ == SEARCH_PATH_PLUGIN for p in Plugins.instance().discover(SearchPathPlugin))
 
 
 def _entry_point_problems() -> list[str]:
@@ -52,22 +43,31 @@ def _entry_point_problems() -> list[str]:
     return []
 
 
-def _registration_problems() -> list[str]:
-    try:
-        import verl_srpo.plugin  # noqa: F401  (registers the estimator and the trainer as verl imports them)
-        from verl.trainer.ppo.core_algos import ADV_ESTIMATOR_REGISTRY
-        from verl.trainer.ppo.v1.trainer_base import TRAINER_REGISTRY
+# What verl's public lookups must return for "srpo": (module, lookup function) -> our (module, qualified name).
+REGISTERED = {
+    "advantage estimator": ("verl.trainer.ppo.core_algos", "get_adv_estimator_fn",
+                            ("verl_srpo.advantage", "compute_srpo_outcome_advantage")),
+    "trainer mode": ("verl.trainer.ppo.v1", "get_trainer_cls", ("verl_srpo.trainer", "SRPOTrainer")),
+}
 
-        from verl_srpo.advantage import NAME, compute_srpo_outcome_advantage
-        from verl_srpo.trainer import SRPOTrainer
-    except Exception as exc:  # the cause verl would log at DEBUG level only
-        return [f"verl_srpo failed to import ({type(exc).__name__}: {exc}). verl hides this error; "
-                f"check that verl>=0.9.1,<0.10 is installed. {FIX_INSTALL}"]
+
+def _registration_problems() -> list[str]:
+    """Ask verl for ``srpo`` as verl does (the plugin's hooks register as verl imports its registries)."""
     problems = []
-    if ADV_ESTIMATOR_REGISTRY.get(NAME) is not compute_srpo_outcome_advantage:
-        problems.append(f"advantage estimator `{NAME}` is not registered to verl-srpo's function.")
-    if TRAINER_REGISTRY.get("srpo") is not SRPOTrainer:
-        problems.append("trainer mode `srpo` is not registered to verl-srpo's SRPOTrainer.")
+    import verl_srpo.plugin  # noqa: F401  (installs the hooks, if verl has not imported it yet)
+
+    for what, (module, lookup, expected) in REGISTERED.items():
+        try:
+            lookup_fn = getattr(importlib.import_module(module), lookup)
+        except Exception as exc:  # the cause verl would log at DEBUG level only
+            return [f"verl_srpo failed to register ({type(exc).__name__}: {exc}). verl hides this error; "
+                    f"check that verl>=0.9.1,<0.10 is installed. {FIX_INSTALL}"]
+        try:
+            found = lookup_fn("srpo")
+        except ValueError:
+            found = None
+        if (getattr(found, "__module__", None), getattr(found, "__qualname__", None)) != expected:
+            problems.append(f"{what} `srpo` is not registered to verl-srpo's {expected[1]} (found {found!r}).")
     return problems
 
 
@@ -99,19 +99,3 @@ class StartupCheck(Callback):
             assert_ready(config)
         except ValueError as exc:
             raise SystemExit(f"\n{exc}\n") from None
-
-
-def check_command_line(argv: list[str] | None = None) -> None:
-    """Exit loudly if ``+plugin=verl_srpo`` is asked for but cannot compose.
-
-    Runs at import of the verl entry point (:mod:`verl_srpo.plugin`), before Hydra composes. ``SystemExit`` is used because
-    verl swallows any ``Exception`` raised while importing a plugin.
-    """
-    argv = sys.argv if argv is None else argv
-    if requested_on_command_line(argv) and not search_path_plugin_found():
-        raise SystemExit(
-            "verl-srpo: `+plugin=verl_srpo` was given, but Hydra cannot find verl-srpo's search-path plugin "
-            "(hydra_plugins.verl_srpo_searchpath). Hydra would add a plain `plugin: verl_srpo` key and train "
-            f"without SRPO. {FIX_INSTALL} If another package ships a non-namespace `hydra_plugins/__init__.py`, "
-            "remove that file."
-        )
