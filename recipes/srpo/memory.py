@@ -89,10 +89,14 @@ class Architecture:
                    bool(c.get("attention_bias", c.get("model_type") == "qwen2")))
 
 
-# Known models, from each model's config.json on the Hugging Face Hub (huggingface.co/<id>/blob/main/config.json).
+# Known models, from each model's config.json on the Hugging Face Hub (the Hub is not reachable from the tests):
+# hidden, intermediate, layers, heads, KV heads, vocab, max positions, tied embeddings.
 ARCHITECTURES = {
+    # https://huggingface.co/Qwen/Qwen2.5-32B/blob/main/config.json (32,763,876,352 parameters)
     "Qwen/Qwen2.5-32B": Architecture(5120, 27648, 64, 40, 8, 152064, 131072, False),
+    # https://huggingface.co/Qwen/Qwen2.5-7B/blob/main/config.json (7,615,616,512 parameters)
     "Qwen/Qwen2.5-7B": Architecture(3584, 18944, 28, 28, 4, 152064, 131072, False),
+    # https://huggingface.co/Qwen/Qwen2.5-0.5B/blob/main/config.json (494,032,768 parameters)
     "Qwen/Qwen2.5-0.5B": Architecture(896, 4864, 24, 14, 2, 151936, 32768, True),
 }
 
