@@ -14,6 +14,11 @@
 #   responses per step  = 128 prompts x 16 rollouts = 2048
 #   max tokens per step = 2048 x (2048 prompt + 8192 response) = 20971520
 #   steps per epoch     = floor(train rows / 128), e.g. 20000 rows -> 156
+#
+# Memory and disk: python -m recipes.srpo.memory run_grpo_qwen2.5_7b.sh prints the per-GPU estimates;
+# checkpoints (91 GB each, MAX_CKPT_TO_KEEP of them) go to CKPT_DIR.
+# Evaluation: the in-training validation is 1 sample per problem at 8K tokens, a trend line; the paper's
+# numbers (avg@32 at 32K) come from python -m eval (recipes/srpo/README.md "Evaluation").
 set -euo pipefail
 ALGO=grpo
 # shellcheck source=recipes/srpo/_qwen2.5_7b.sh

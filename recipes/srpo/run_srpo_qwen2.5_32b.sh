@@ -23,6 +23,11 @@
 #   max tokens per step = 8192 x (2048 prompt + 16384 response) = 150994944
 #   steps per epoch     = floor(train rows / 256), e.g. 20000 rows -> 78
 # Stage 1 draws the math rows only and HR drops solved prompts, so the real epochs are shorter.
+#
+# Memory and disk: python -m recipes.srpo.memory run_srpo_qwen2.5_32b.sh prints the per-GPU estimates;
+# checkpoints (393 GB each, MAX_CKPT_TO_KEEP of them) go to CKPT_DIR, on storage every node mounts at the same path.
+# Evaluation: the in-training validation is 1 sample per problem at 16K tokens, a trend line; the paper's
+# numbers (avg@32 at 32K) come from python -m eval (recipes/srpo/README.md "Evaluation").
 set -euo pipefail
 ALGO=srpo
 # shellcheck source=recipes/srpo/_qwen2.5_32b.sh

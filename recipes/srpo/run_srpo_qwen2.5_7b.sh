@@ -16,6 +16,11 @@
 #   max tokens per step = 2048 x (2048 prompt + 8192 response) = 20971520
 #   steps per epoch     = floor(train rows / 128), e.g. 20000 rows -> 156
 # Stage 1 draws the math rows only and HR drops solved prompts, so the real epochs are shorter.
+#
+# Memory and disk: python -m recipes.srpo.memory run_srpo_qwen2.5_7b.sh prints the per-GPU estimates;
+# checkpoints (91 GB each, MAX_CKPT_TO_KEEP of them) go to CKPT_DIR.
+# Evaluation: the in-training validation is 1 sample per problem at 8K tokens, a trend line; the paper's
+# numbers (avg@32 at 32K) come from python -m eval (recipes/srpo/README.md "Evaluation").
 set -euo pipefail
 ALGO=srpo
 # shellcheck source=recipes/srpo/_qwen2.5_7b.sh

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
+from recipes.srpo import memory
 from verl_srpo.settings import config_problems
 
 REPO = Path(__file__).resolve().parents[2]
@@ -210,10 +211,238 @@ def test_verl_own_start_up_validation_passes(recipe, composed):
     assert rollout.n == cfg.actor_rollout_ref.rollout.n
 
 
-def test_paper_values_cite_the_paper_and_open_choices_say_ours():
-    text = (RECIPE_DIR / "_qwen2.5_32b.sh").read_text()
-    for knob in ("MODEL_PATH", "TRAIN_BATCH", "ROLLOUT_N", "LR", "ADAM_BETAS", "LOSS_AGG"):
-        line = re.search(rf"^{knob}=.*$", text, re.M).group(0)
-        assert 'SRPO.md "' in line, line
-    for knob in ("MAX_RESPONSE_LEN", "MINI_BATCH", "CLIP_LOW", "TEMPERATURE", "TOTAL_STEPS", "WEIGHT_DECAY", "GEN_TP"):
-        assert "(ours)" in re.search(rf"^{knob}=.*$", text, re.M).group(0), knob
+@pytest.mark.parametrize("size", ["32b", "7b"])
+def test_paper_values_cite_the_paper_and_open_choices_say_ours(size):
+    text = (RECIPE_DIR / f"_qwen2.5_{size}.sh").read_text()
+
+    def line(knob: str) -> str:
+        return re.search(rf"^{knob}=.*$", text, re.MULTILINE).group(0)
+
+    paper = ("LR", "ADAM_BETAS", "LOSS_AGG") + (("MODEL_PATH", "TRAIN_BATCH", "ROLLOUT_N") if size == "32b" else ())
+    for knob in paper:
+        assert 'SRPO.md "' in line(knob), line(knob)
+    for knob in ("MAX_RESPONSE_LEN", "MINI_BATCH", "CLIP_LOW", "CLIP_HIGH", "CLIP_C", "TEMPERATURE", "TOTAL_STEPS",
+                 "WEIGHT_DECAY", "GEN_TP", "SP_SIZE", "OFFLOAD", "ACTOR_TOKENS_X", "LOGPROB_TOKENS_X",
+                 "ENTROPY_CHUNKING", "MAX_CKPT_TO_KEEP", "VAL_N"):
+        assert "(ours)" in line(knob), knob
+    for knob in ("ENFORCE_EAGER", "MAX_NUM_SEQS"):  # taken from DAPO-32B, and say so
+        assert "DAPO-32B's value" in line(knob), knob
+
+
+# --- Launch arithmetic, memory and disk, checked on the composed config (recipes/srpo/README.md "Memory and disk")
+
+GPU_GB = {"run_debug_1gpu.sh": 24.0}  # the debug recipe's header: "a 24 GB card is plenty"; the others: 80 GB
+
+
+def sequence_length(cfg) -> int:
+    return cfg.data.max_prompt_length + cfg.data.max_response_length
+
+
+def engine_sp_size(cfg) -> int:
+    """The Ulysses size verl's FSDP engine is built with (FSDPActorConfig resolves the deprecated actor key)."""
+    from verl.utils.config import omega_conf_to_dataclass
+
+    return omega_conf_to_dataclass(cfg.actor_rollout_ref.actor).engine.ulysses_sequence_parallel_size
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_token_budgets_cover_one_full_sequence(recipe, composed):
+    """A dynamic micro-batch cannot split a sequence: verl fails mid-run when one does not fit (it checks
+    budget x SP >= the longest sequence); every budget here holds a whole prompt + response on one GPU."""
+    _, cfg = composed[recipe]
+    a = cfg.actor_rollout_ref
+    assert a.actor.use_dynamic_bsz and a.rollout.log_prob_use_dynamic_bsz
+    budgets = {"actor.ppo_max_token_len_per_gpu": a.actor.ppo_max_token_len_per_gpu,
+               "rollout.log_prob_max_token_len_per_gpu": a.rollout.log_prob_max_token_len_per_gpu,
+               "ref.log_prob_max_token_len_per_gpu": a.ref.log_prob_max_token_len_per_gpu}
+    for key, budget in budgets.items():
+        assert budget >= sequence_length(cfg), f"{recipe}: {key}={budget} < one sequence {sequence_length(cfg)}"
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_mini_batches_divide_the_data_parallel_size(recipe, composed):
+    _, cfg = composed[recipe]
+    n_gpus = cfg.trainer.n_gpus_per_node * cfg.trainer.nnodes
+    sp = engine_sp_size(cfg)
+    assert sp == memory.sp_size(cfg) and n_gpus % sp == 0
+    dp, n = n_gpus // sp, cfg.actor_rollout_ref.rollout.n
+    batch, mini = cfg.data.train_batch_size, cfg.actor_rollout_ref.actor.ppo_mini_batch_size
+    assert batch % mini == 0, f"{recipe}: {batch} prompts per step in mini-batches of {mini}"
+    for what, responses in (("step", batch * n), ("mini-batch", mini * n)):
+        assert responses % dp == 0, f"{recipe}: {responses} responses per {what} over {dp} data-parallel ranks"
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_heads_divide_the_parallel_sizes(recipe, composed):
+    """verl's Ulysses patch asserts heads % SP == 0 and (KV heads % SP == 0 or SP % KV heads == 0); vLLM needs the
+    same of its tensor-parallel size. Heads come from the model's config.json (memory.ARCHITECTURES)."""
+    _, cfg = composed[recipe]
+    arch = memory.architecture(cfg.actor_rollout_ref.model.path)
+    tp = cfg.actor_rollout_ref.rollout.tensor_model_parallel_size
+    for name, size in (("Ulysses SP", engine_sp_size(cfg)), ("vLLM TP", tp)):
+        assert arch.num_attention_heads % size == 0, f"{recipe}: {arch.num_attention_heads} heads, {name} {size}"
+        kv = arch.num_key_value_heads
+        assert kv % size == 0 or size % kv == 0, f"{recipe}: {kv} KV heads, {name} {size}"
+    assert (cfg.trainer.n_gpus_per_node * cfg.trainer.nnodes) % tp == 0
+    assert sequence_length(cfg) <= arch.max_position_embeddings
+
+
+def test_known_architectures_match_transformers_and_hand_counts():
+    """Parameter counts of the table's models, from transformers' own Qwen2 (on the meta device), and by hand:
+    32B: 2 x 152064 x 5120 + 64 x 487,605,248 + 5120; 7B: 2 x 152064 x 3584 + 28 x 233,057,792 + 3584."""
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    assert memory.ARCHITECTURES["Qwen/Qwen2.5-32B"].params() == 32_763_876_352
+    assert memory.ARCHITECTURES["Qwen/Qwen2.5-7B"].params() == 7_615_616_512
+    assert (memory.ARCHITECTURES["Qwen/Qwen2.5-32B"].num_attention_heads,
+            memory.ARCHITECTURES["Qwen/Qwen2.5-32B"].num_key_value_heads) == (40, 8)
+    assert (memory.ARCHITECTURES["Qwen/Qwen2.5-7B"].num_attention_heads,
+            memory.ARCHITECTURES["Qwen/Qwen2.5-7B"].num_key_value_heads) == (28, 4)
+    for name, a in memory.ARCHITECTURES.items():
+        config = Qwen2Config(hidden_size=a.hidden_size, intermediate_size=a.intermediate_size,
+                             num_hidden_layers=a.num_hidden_layers, num_attention_heads=a.num_attention_heads,
+                             num_key_value_heads=a.num_key_value_heads, vocab_size=a.vocab_size,
+                             tie_word_embeddings=a.tie_word_embeddings)
+        with torch.device("meta"):
+            model = Qwen2ForCausalLM(config)
+        assert sum(p.numel() for p in model.parameters()) == a.params(), name
+
+
+def test_a_local_model_folder_is_read_from_its_config_json(tmp_path):
+    from recipe_fixtures import write_tiny_model
+
+    arch = memory.architecture(str(write_tiny_model(tmp_path / "tiny")))
+    assert (arch.hidden_size, arch.num_attention_heads, arch.num_key_value_heads, arch.tie_word_embeddings) == \
+        (32, 2, 1, True)
+    with pytest.raises(ValueError, match="config.json"):
+        memory.architecture("org/unknown-model")
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_every_phase_fits_the_gpu(recipe, composed):
+    _, cfg = composed[recipe]
+    gpu = GPU_GB.get(recipe, 80.0)
+    phases = memory.estimate(cfg, memory.architecture(cfg.actor_rollout_ref.model.path), gpu)
+    for phase in ("training", "log-probs", "rollout"):
+        assert phases[phase]["gb"] <= gpu, f"{recipe}: {phase} needs ~{phases[phase]['gb']:.1f} of {gpu} GB"
+
+
+def test_the_32b_log_prob_pass_fits_only_with_chunked_entropy(compose):
+    """The issue's OOM: at 55,296 tokens per GPU the unchunked entropy takes 55,296 x 152,064 x 7 B = 58.86 GB on
+    top of 16.82 GB of bf16 logits; chunks of 2048 rows take 2048 x 152,064 x 12 B = 3.74 GB."""
+    arch = memory.ARCHITECTURES["Qwen/Qwen2.5-32B"]
+    on = memory.estimate(compose(dry_run("run_srpo_qwen2.5_32b.sh")), arch)["log-probs"]
+    off = memory.estimate(compose(dry_run("run_srpo_qwen2.5_32b.sh", {"ENTROPY_CHUNKING": "false"})), arch)["log-probs"]
+    assert on["tokens"] == off["tokens"] == 55_296
+    assert off["entropy_gb"] == pytest.approx(58.86, abs=0.01) and on["entropy_gb"] == pytest.approx(3.74, abs=0.01)
+    assert on["gb"] <= 80 < off["gb"]
+
+
+def test_checkpoint_size_and_retention_of_the_32b_run(composed):
+    """12 B per parameter (fp32 weights + AdamW's two fp32 moments): 12 x 32,763,876,352 = 393.17 GB; 1000 steps
+    saved every 20 = 50 saves = 19.66 TB without retention, 2 kept = 786 GB."""
+    _, cfg = composed["run_srpo_qwen2.5_32b.sh"]
+    ckpt = memory.estimate(cfg, memory.ARCHITECTURES["Qwen/Qwen2.5-32B"])["checkpoint"]
+    assert ckpt["gb"] == pytest.approx(393.17, abs=0.01) and ckpt["saves"] == 50
+    assert ckpt["peak_gb"] == pytest.approx(2 * 393.17, abs=0.02)
+    assert ckpt["unretained_gb"] == pytest.approx(50 * 393.17, abs=1)
+    assert list(cfg.actor_rollout_ref.actor.checkpoint.save_contents) == ["model", "optimizer", "extra"]
+
+
+@pytest.mark.parametrize("recipe", [r for r in RECIPES if "qwen2.5" in r])
+def test_checkpoints_are_kept_in_an_absolute_configurable_folder(recipe, composed):
+    _, cfg = composed[recipe]
+    assert Path(cfg.trainer.default_local_dir).is_absolute()
+    assert cfg.trainer.default_local_dir.endswith(f"checkpoints/verl-srpo/{cfg.trainer.experiment_name}")
+    assert cfg.trainer.max_actor_ckpt_to_keep == 2
+    assert "trainer.default_local_dir=/shared/ckpt/x" in dry_run(recipe, {"CKPT_DIR": "/shared/ckpt/x"})
+
+
+@pytest.mark.parametrize("size", ["32b", "7b"])
+def test_baselines_have_the_srpo_memory_figures(size, composed):
+    figures = []
+    for algo in ("srpo", "grpo", "dapo"):
+        cfg = composed[f"run_{algo}_qwen2.5_{size}.sh"][1]
+        figures.append(memory.estimate(cfg, memory.architecture(cfg.actor_rollout_ref.model.path)))
+    assert figures[0] == figures[1] == figures[2]
+
+
+@pytest.mark.parametrize("size", ["32b", "7b"])
+def test_rollout_and_actor_settings_against_dapo_32b(size, composed):
+    """The (ours)/DAPO-32B choices of recipes/srpo/README.md "Against DAPO-32B", as the engine will read them."""
+    from verl.utils.config import omega_conf_to_dataclass
+
+    _, cfg = composed[f"run_srpo_qwen2.5_{size}.sh"]
+    a = cfg.actor_rollout_ref
+    assert a.rollout.enforce_eager is True and a.rollout.max_num_seqs == 1024  # DAPO-32B's values
+    assert a.actor.clip_ratio_c == 3.0 and a.rollout.val_kwargs.n == 1
+    assert omega_conf_to_dataclass(a.actor).engine.entropy_from_logits_with_chunking is True
+    assert a.actor.ppo_max_token_len_per_gpu == 2 * sequence_length(cfg)
+    assert a.rollout.log_prob_max_token_len_per_gpu == 3 * sequence_length(cfg)
+
+
+@pytest.mark.parametrize("size", ["32b", "7b"])
+def test_dapo_baseline_over_generates_like_dapo_32b(size, composed):
+    """verl 0.9.1's v1 trainer forces data.gen_batch_size=1 and ignores max_num_gen_batches under filter_groups;
+    max_inflight_gen_batches=3 lets 3 train batches of prompts generate at once, DAPO-32B's gen_batch_size = 3x."""
+    _, cfg = composed[f"run_dapo_qwen2.5_{size}.sh"]
+    groups = cfg.algorithm.filter_groups
+    assert groups.max_inflight_gen_batches == 3 and groups.max_num_gen_batches == 0
+    assert cfg.data.gen_batch_size is None
+
+
+def readme_commands(prefix: str) -> list[str]:
+    text = (RECIPE_DIR / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.DOTALL)
+    return [line.strip() for b in blocks for line in b.splitlines() if line.strip().startswith(prefix)]
+
+
+def test_readme_memory_tables_are_the_estimators_output(capsys):
+    """Each ``python -m recipes.srpo.memory`` command of the README, run as written: its output is in the README."""
+    text = (RECIPE_DIR / "README.md").read_text()
+    lines = readme_commands("python -m recipes.srpo.memory")
+    assert len(lines) >= 2
+    for line in lines:
+        assert memory.main(shlex.split(line)[3:], env=CLEAN_ENV) == 0
+        out = capsys.readouterr().out.strip()
+        assert out and out in text, f"README is stale for: {line}\n{out}"
+
+
+def test_headers_name_their_own_memory_command():
+    for recipe in (r for r in RECIPES if "qwen2.5" in r):
+        assert f"python -m recipes.srpo.memory {recipe}" in header(recipe), recipe
+
+
+def test_readme_dapo_table_ours_column_is_the_composed_config(composed):
+    _, cfg = composed["run_srpo_qwen2.5_32b.sh"]
+    text = (RECIPE_DIR / "README.md").read_text()
+    section = text.split("## Against DAPO-32B", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_.0-9]+)` \| ([^|]+) \|", section, re.MULTILINE)
+    assert len(rows) >= 20
+    for key, ours in rows:
+        value, ours = OmegaConf.select(cfg, key), ours.strip()
+        if ours == "-":
+            assert value is None, key
+        else:
+            value = list(value) if OmegaConf.is_list(value) else value
+            assert value == yaml.safe_load(ours), f"{key}: README {ours}, config {value}"
+    keys = {k for k, _ in rows}
+    for issue_key in ("actor_rollout_ref.actor.clip_ratio_c", "actor_rollout_ref.rollout.enforce_eager",
+                      "actor_rollout_ref.rollout.max_num_seqs", "actor_rollout_ref.actor.ppo_mini_batch_size",
+                      "actor_rollout_ref.actor.ppo_max_token_len_per_gpu", "data.gen_batch_size",
+                      "actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu", "trainer.max_actor_ckpt_to_keep"):
+        assert issue_key in keys, issue_key
+
+
+def test_readme_evaluation_commands_parse():
+    """The README's merge and evaluation commands name options the release kit and eval/ really have."""
+    from eval.cli import build_parser as eval_parser
+    from release.cli import build_parser as release_parser
+
+    lines = readme_commands("python -m eval") + readme_commands("python -m release")
+    assert {shlex.split(line)[3] for line in lines} >= {"aime24", "lcb", "merge"}
+    for line in lines:
+        words = shlex.split(line)
+        parser = eval_parser() if words[2] == "eval" else release_parser()
+        parser.parse_args(words[3:])
