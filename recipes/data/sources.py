@@ -211,7 +211,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in [
     Source("primeintellect", "code", "PrimeIntellect/verifiable-coding-problems", "none declared on its card",
            "https://huggingface.co/datasets/PrimeIntellect/verifiable-coding-problems", convert_primeintellect,
            columns=("problem_id", "prompt", "problem_statement", "verification_info", "source")),
-    Source("livecodebench", "code", "livecodebench/code_generation_lite", "cc (no version named on its card)",
+    Source("livecodebench", "code", "livecodebench/code_generation_lite", "cc, no version named on its card",
            "https://huggingface.co/datasets/livecodebench/code_generation_lite", convert_livecodebench,
            split="test", files=lambda location, split: lcb_files(location, "release_latest", split)),
     Source("taco", "code", "BAAI/TACO", "Apache-2.0", "https://huggingface.co/datasets/BAAI/TACO", convert_taco,
