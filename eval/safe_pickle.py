@@ -52,7 +52,8 @@ def decode_private_tests(field: str) -> list[dict]:
         tests = json.loads(text)
     else:
         try:
-            raw = zlib.decompress(base64.b64decode(text.encode("ascii"), validate=True))
+            # base64 may be wrapped over lines (the official decoder skips them too): drop the whitespace
+            raw = zlib.decompress(base64.b64decode("".join(text.split()).encode("ascii"), validate=True))
         except (binascii.Error, zlib.error, UnicodeEncodeError) as err:
             raise ValueError(f"private_test_cases is neither JSON nor base64+zlib: {err}") from err
         inner = plain_loads(raw)

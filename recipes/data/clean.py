@@ -1,17 +1,25 @@
 """Cleaning, as the SRPO report describes it: every rule names what it removes and why.
 
 Per-row rules (``row_problem``) drop ambiguous or multi-answer math, problems that need a figure,
-and code that needs a special runtime or has no usable tests. Then ``deduplicate`` drops exact
-duplicates (same normalised text) and near duplicates (word 5-gram Jaccard >= threshold), keeping
-the first occurrence in source order (sources are listed in priority order on the command line).
+and code that needs a special runtime or has no usable tests. Then :class:`Deduplicator` drops exact
+duplicates (same normalised bare statement) and near duplicates (word 5-gram Jaccard >= threshold),
+keeping the first occurrence in source order (sources are listed in priority order on the command
+line). Everything streams: only what identifies each kept problem stays in memory.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+from collections.abc import Iterable, Iterator
 
-from recipes.data.textmatch import MinHashIndex, jaccard, ngrams, normalize
+import numpy as np
+
+from recipes.data.sources import problem_key
+from recipes.data.textmatch import MinHashIndex, gram_array, jaccard, normalize
+
+VERSION = 2  # bump when a rule changes: cached clean steps are redone
 
 # Math answers that are not one checkable value (ours: conservative patterns, each with its reason).
 MULTI_ANSWER = [
@@ -35,8 +43,12 @@ SPECIAL_RUNTIME = [
 ]
 
 
+def _text(record: dict) -> str:
+    return record.get("statement") or record["question"]
+
+
 def math_problem(record: dict) -> tuple[str, str] | None:
-    answer, question = record["answer"].strip(), record["question"]
+    answer, question = record["answer"].strip(), _text(record)
     for pattern, why in MULTI_ANSWER:
         if pattern.search(answer):
             return "ambiguous_answer", f"{why}: {answer[:60]!r}"
@@ -52,7 +64,7 @@ def code_problem(record: dict) -> tuple[str, str] | None:
     if meta.get("language") and meta["language"] != "python":
         return "special_runtime", f"tests are for {meta['language']}"
     for pattern, why in SPECIAL_RUNTIME:
-        if m := pattern.search(record["question"]):
+        if m := pattern.search(_text(record)):
             return "special_runtime", f"{why} ({m.group(0)!r})"
     tests = json.loads(record["answer"])
     if not tests.get("inputs") or len(tests["inputs"]) != len(tests.get("outputs") or []):
@@ -63,43 +75,59 @@ def code_problem(record: dict) -> tuple[str, str] | None:
 def row_problem(record: dict) -> tuple[str, str] | None:
     """``(reason, detail)`` when a record must go, else None."""
     meta = json.loads(record.get("meta") or "{}")
-    if meta.get("picture_num") or ("<image>" in record["question"]):
+    text = _text(record)
+    if meta.get("picture_num") or ("<image>" in text):
         return "needs_figure", "the problem comes with pictures"
-    if FIGURE_REF.search(record["question"]) and not INLINE_FIGURE.search(record["question"]):
-        return "needs_figure", f"refers to a {FIGURE_REF.search(record['question']).group(0)!r} it does not carry"
+    if (ref := FIGURE_REF.search(text)) and not INLINE_FIGURE.search(text):
+        return "needs_figure", f"refers to a {ref.group(0)!r} it does not carry"
     return math_problem(record) if record["domain"] == "math" else code_problem(record)
 
 
-def deduplicate(records: list[dict], threshold: float = 0.8, n: int = 5) -> tuple[list[dict], list[dict]]:
-    """Keep the first of every exact or near-duplicate cluster; returns ``(kept, removals)``.
+class Deduplicator:
+    """Exact and near duplicates across everything added so far, one record at a time.
 
-    Exact: equal normalised text. Near: word ``n``-gram Jaccard >= ``threshold``, found by MinHash
-    and confirmed exactly. Math and code are compared within their own domain.
+    Exact: the same domain and normalised bare statement. Near: word ``n``-gram Jaccard >= ``threshold``
+    within the domain, found by MinHash and confirmed exactly. Memory per kept record: its name, a
+    16-byte key, its n-grams (4 bytes each) and ~16 index entries; never the record itself.
     """
-    seen: dict[tuple[str, str], dict] = {}
-    ids: set[tuple[str, str]] = set()
-    index, kept_grams, kept, removals = MinHashIndex(), [], [], []
+
+    def __init__(self, threshold: float = 0.8, n: int = 5):
+        self.threshold, self.n = threshold, n
+        self.exact: dict[bytes, int] = {}
+        self.ids: set[tuple[str, str]] = set()
+        self.index = MinHashIndex()
+        self.names: list[str] = []
+        self.domains: list[str] = []
+        self.grams: list[np.ndarray] = []
+
+    def check(self, record: dict) -> tuple[str, str] | None:
+        """``(reason, detail)`` when ``record`` repeats a kept one, else None (and it is kept)."""
+        if (record["source"], record["source_id"]) in self.ids:  # extra_info.index must stay unique
+            return "duplicate", f"the id {_name(record)} is taken by an earlier row"
+        statement = record.get("statement") or record["question"]
+        key = problem_key(record["domain"], statement)
+        if key in self.exact:
+            return "duplicate", f"same text as {self.names[self.exact[key]]}"
+        grams = gram_array(normalize(statement), self.n)
+        for k in sorted(self.index.candidates(grams)):
+            if self.domains[k] == record["domain"] and (sim := jaccard(grams, self.grams[k])) >= self.threshold:
+                return "near_duplicate", f"{self.n}-gram Jaccard {sim:.2f} with {self.names[k]}"
+        k = len(self.names)
+        self.exact[key] = k
+        self.ids.add((record["source"], record["source_id"]))
+        self.index.add(k, grams)
+        self.names.append(_name(record))
+        self.domains.append(sys.intern(record["domain"]))
+        self.grams.append(grams)
+        return None
+
+
+def deduplicate(records: Iterable[dict], threshold: float = 0.8, n: int = 5) -> tuple[list[dict], list[dict]]:
+    """Keep the first of every exact or near-duplicate cluster; returns ``(kept, removals)``."""
+    dedup, kept, removals = Deduplicator(threshold, n), [], []
     for record in records:
-        if (record["source"], record["source_id"]) in ids:  # extra_info.index must stay unique
-            removals.append(_removal(record, "duplicate", f"the id {_name(record)} is taken by an earlier row"))
-            continue
-        norm = normalize(record.get("statement") or record["question"])
-        key = (record["domain"], norm)
-        if key in seen:
-            removals.append(_removal(record, "duplicate", f"same text as {_name(seen[key])}"))
-            continue
-        grams = ngrams(norm, n)
-        match = next((k for k in sorted(index.candidates(grams))
-                      if kept[k]["domain"] == record["domain"] and jaccard(grams, kept_grams[k]) >= threshold), None)
-        if match is not None:
-            sim = jaccard(grams, kept_grams[match])
-            removals.append(_removal(record, "near_duplicate", f"{n}-gram Jaccard {sim:.2f} with {_name(kept[match])}"))
-            continue
-        seen[key] = record
-        ids.add((record["source"], record["source_id"]))
-        index.add(len(kept), grams)
-        kept.append(record)
-        kept_grams.append(grams)
+        problem = dedup.check(record)
+        (kept.append(record) if problem is None else removals.append(_removal(record, *problem)))
     return kept, removals
 
 
@@ -112,14 +140,10 @@ def _removal(record: dict, reason: str, detail: str, step: str = "clean") -> dic
             "detail": detail}
 
 
-def clean(records: list[dict], threshold: float = 0.8) -> tuple[list[dict], list[dict]]:
-    """Row rules, then deduplication across all sources; returns ``(kept, removals)``."""
-    kept, removals = [], []
+def clean(records: Iterable[dict], threshold: float = 0.8) -> Iterator[tuple[dict | None, dict | None]]:
+    """Row rules, then deduplication across all sources, streamed: yields ``(kept, None)`` or
+    ``(None, removal)`` for each record, in order (sources in priority order: the first copy stays)."""
+    dedup = Deduplicator(threshold)
     for record in records:
-        problem = row_problem(record)
-        if problem:
-            removals.append(_removal(record, *problem))
-        else:
-            kept.append(record)
-    kept, dup_removals = deduplicate(kept, threshold)
-    return kept, removals + dup_removals
+        problem = row_problem(record) or dedup.check(record)
+        yield (record, None) if problem is None else (None, _removal(record, *problem))

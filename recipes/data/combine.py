@@ -16,11 +16,15 @@ the same id whatever else is in the set (history resampling keys on it); collisi
 from __future__ import annotations
 
 import hashlib
+import heapq
+import os
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 
 import pandas as pd
-
-from verl_srpo.prompts import chat_messages
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 
 def stable_index(source: str, source_id: str) -> int:
@@ -28,6 +32,8 @@ def stable_index(source: str, source_id: str) -> int:
 
 
 def verl_row(record: dict, split: str) -> dict:
+    from verl_srpo.prompts import chat_messages  # the package import pulls in verl: only when rows are written
+
     return {
         "data_source": record["source"],
         "ability": record["domain"],
@@ -46,22 +52,85 @@ def verl_row(record: dict, split: str) -> dict:
     }
 
 
-def split(records: list[dict], val_per_domain: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
-    """Validation: ``val_per_domain`` rows of each domain (at most half of them, so training keeps every
-    domain), picked by a seeded hash (stable under resume)."""
-    def order(r: dict) -> str:
-        return hashlib.sha1(f"{seed}:{r['source']}:{r['source_id']}".encode()).hexdigest()
+def _order(record: dict, seed: int) -> str:
+    return hashlib.sha1(f"{seed}:{record['source']}:{record['source_id']}".encode()).hexdigest()
 
-    val_keys = set()
-    for domain in sorted({r["domain"] for r in records}):
-        rows = sorted((r for r in records if r["domain"] == domain), key=order)
-        val_keys |= {(r["source"], r["source_id"]) for r in rows[:min(val_per_domain, len(rows) // 2)]}
-    train = [r for r in records if (r["source"], r["source_id"]) not in val_keys]
-    val = [r for r in records if (r["source"], r["source_id"]) in val_keys]
-    return train, val
+
+def val_keys(records: Iterable[dict], val_per_domain: int, seed: int = 0) -> set[tuple[str, str]]:
+    """The validation rows: ``val_per_domain`` of each domain (at most half of them, so training keeps
+    every domain), the smallest by a seeded hash (stable under resume). One pass; memory: the candidates."""
+    best: dict[str, list] = {}  # domain -> heap of (-order, key), the val_per_domain smallest orders
+    count: Counter = Counter()
+    for r in records:
+        count[r["domain"]] += 1
+        heap = best.setdefault(r["domain"], [])
+        item = (-int(_order(r, seed), 16), (r["source"], r["source_id"]))
+        if len(heap) < val_per_domain:
+            heapq.heappush(heap, item)
+        elif val_per_domain and item > heap[0]:
+            heapq.heapreplace(heap, item)
+    keys = set()
+    for domain, heap in best.items():
+        keep = min(val_per_domain, count[domain] // 2)
+        keys |= {key for _, key in sorted(heap, reverse=True)[:keep]}
+    return keys
+
+
+def split(records: list[dict], val_per_domain: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
+    """``(train, val)`` of a list (see :func:`val_keys`)."""
+    val = val_keys(records, val_per_domain, seed)
+    return ([r for r in records if (r["source"], r["source_id"]) not in val],
+            [r for r in records if (r["source"], r["source_id"]) in val])
+
+
+# The parquet schema verl's RLHFDataset reads (explicit, so every batch of a streamed write agrees).
+SCHEMA = pa.schema([
+    ("data_source", pa.string()),
+    ("ability", pa.string()),
+    ("prompt", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
+    ("reward_model", pa.struct([("style", pa.string()), ("ground_truth", pa.string())])),
+    ("extra_info", pa.struct([("index", pa.int64()), ("domain", pa.string()), ("source_id", pa.string()),
+                              ("split", pa.string()), ("pass_k", pa.int64()), ("num_correct", pa.int64()),
+                              ("pass_rate", pa.float64()), ("difficulty", pa.string())])),
+])
+
+
+class ParquetRows:
+    """verl rows written ``batch`` at a time; ``extra_info.index`` collisions fail loudly."""
+
+    def __init__(self, path: Path, split_name: str, batch: int = 512):
+        self.path, self.split_name, self.batch = path, split_name, batch
+        self.tmp = path.with_name(path.name + ".tmp")
+        self.writer = pq.ParquetWriter(self.tmp, SCHEMA)
+        self.rows: list[dict] = []
+        self.ids: set[int] = set()
+        self.count = 0
+
+    def add(self, record: dict) -> None:
+        row = verl_row(record, self.split_name)
+        index = row["extra_info"]["index"]
+        if index in self.ids:
+            raise ValueError(f"extra_info.index collides for {record['source']}:{record['source_id']} ({index}): "
+                             "duplicate (source, source_id) pairs reached combine; rerun the clean step")
+        self.ids.add(index)
+        self.rows.append(row)
+        self.count += 1
+        if len(self.rows) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA))
+            self.rows = []
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+        os.replace(self.tmp, self.path)
 
 
 def to_frame(records: list[dict], split_name: str) -> pd.DataFrame:
+    """The verl rows of a list, as a DataFrame (small sets and tests)."""
     rows = [verl_row(r, split_name) for r in records]
     ids = Counter(row["extra_info"]["index"] for row in rows)
     clashes = [i for i, c in ids.items() if c > 1]
@@ -71,24 +140,56 @@ def to_frame(records: list[dict], split_name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary(train: list[dict], val: list[dict], removals: list[dict]) -> dict:
-    """Counts per split x (source, domain, difficulty), and removals per (step, reason, source)."""
-    def counts(records: list[dict], key) -> dict:
-        return dict(sorted(Counter(key(r) for r in records).items()))
+class Summary:
+    """Counts per split x (source, domain, difficulty) and removals per (step, reason, source), streamed.
+    A removal with ``count`` stands for that many rows (a problem's repeats in its source)."""
 
-    out = {"removed": {"total": len(removals),
-                       "by_reason": counts(removals, lambda r: f"{r['step']}/{r['reason']}"),
-                       "by_source": counts(removals, lambda r: f"{r['source']}/{r['step']}/{r['reason']}")}}
+    def __init__(self, sources: dict):
+        self.sources = sources
+        self.removed_by_reason: Counter = Counter()
+        self.removed_by_source: Counter = Counter()
+        self.splits = {name: {"by_source": Counter(), "by_domain": Counter(), "by_difficulty": Counter()}
+                       for name in ("train", "val")}
+
+    def removal(self, r: dict) -> None:
+        n = int(r.get("count", 1))
+        self.removed_by_reason[f"{r['step']}/{r['reason']}"] += n
+        self.removed_by_source[f"{r['source']}/{r['step']}/{r['reason']}"] += n
+
+    def row(self, split_name: str, r: dict) -> None:
+        counts = self.splits[split_name]
+        counts["by_source"][r["source"]] += 1
+        counts["by_domain"][r["domain"]] += 1
+        counts["by_difficulty"][f"{r['domain']}/{r.get('difficulty', 'unlabelled')}"] += 1
+
+    def to_dict(self) -> dict:
+        out = {"sources": self.sources,
+               "removed": {"total": sum(self.removed_by_reason.values()),
+                           "by_reason": dict(sorted(self.removed_by_reason.items())),
+                           "by_source": dict(sorted(self.removed_by_source.items()))}}
+        for name, counts in self.splits.items():
+            out[name] = {"total": sum(counts["by_source"].values()),
+                         **{k: dict(sorted(v.items())) for k, v in counts.items()}}
+        return out
+
+
+def summary(train: list[dict], val: list[dict], removals: list[dict], sources: dict | None = None) -> dict:
+    """:class:`Summary` of lists."""
+    s = Summary(sources or {})
+    for r in removals:
+        s.removal(r)
     for name, records in (("train", train), ("val", val)):
-        out[name] = {"total": len(records),
-                     "by_source": counts(records, lambda r: r["source"]),
-                     "by_domain": counts(records, lambda r: r["domain"]),
-                     "by_difficulty": counts(records, lambda r: f"{r['domain']}/{r.get('difficulty', 'unlabelled')}")}
-    return out
+        for r in records:
+            s.row(name, r)
+    return s.to_dict()
 
 
 def format_summary(s: dict) -> str:
-    lines = []
+    lines = ["sources (split read; licence as its dataset card states it):"]
+    for name, src in s.get("sources", {}).items():
+        where = src["location"] + (f"@{src['revision'][:12]}" if src.get("revision") else "")
+        lines.append(f"  {name}: split {src['split']} of {where} ({src['license']}): {src['rows_read']:,} rows read, "
+                     f"{src['problems']:,} distinct problems")
     for name in ("train", "val"):
         lines.append(f"{name}: {s[name]['total']} rows")
         for group in ("by_source", "by_domain", "by_difficulty"):

@@ -1,11 +1,13 @@
 """Training data for SRPO: load -> clean -> decontaminate -> label -> combine (see README.md).
 
-    python -m recipes.data.prepare all --work-dir data/srpo --label-model Qwen/Qwen2.5-32B
+    python -m recipes.data.prepare all --work-dir data/srpo/work --label-model Qwen/Qwen2.5-32B
 
-Every step writes its records under ``--work-dir/<step>/`` with a ``done.json`` recording the
-settings and the input it was made from; a rerun skips a step whose record matches and redoes it
-(and everything after it) when anything changed. Labelling also resumes mid-way: its samples are
-cached one by one. ``--limit N`` keeps the first N rows of every source (and of the labelling input).
+Every step streams its input and writes its records under ``--work-dir/<step>/`` with a ``done.json``
+keyed on what it was made from: the content of its input (the Hub commit, the sha256 of local files,
+or the digest of the previous step's records) and the settings that shape it. A rerun skips a step
+whose key is unchanged and redoes it, and so everything its new output feeds, when either changed.
+Labelling also resumes mid-way: its samples are cached one by one. ``--limit N`` keeps the first N
+distinct problems of every source (and the first N rows of the labelling input).
 """
 
 from __future__ import annotations
@@ -15,45 +17,93 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 from recipes.data import clean as clean_mod
-from recipes.data import combine as combine_mod
 from recipes.data import decontaminate as decon_mod
-from recipes.data import label as label_mod
+from recipes.data import sources as sources_mod
+from recipes.data.files import FileHashes
 from recipes.data.sources import SOURCES, get_source, load_source
 
 STEPS = ("load", "clean", "decontaminate", "label", "combine")
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+# --- files ----------------------------------------------------------------------------------------
+
+def iter_jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
 
 
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
-    os.replace(tmp, path)
+class JsonlWriter:
+    """Lines written to ``<path>.tmp``, moved to ``path`` only when the block ends without an error."""
+
+    def __init__(self, path: Path):
+        self.path, self.tmp, self.count = path, path.with_name(path.name + ".tmp"), 0
+
+    def __enter__(self) -> JsonlWriter:
+        self.handle = self.tmp.open("w", encoding="utf-8")
+        return self
+
+    def write(self, row: dict) -> None:
+        self.handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+        self.count += 1
+
+    def __exit__(self, exc_type, *_) -> None:
+        self.handle.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    h = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()[:16]
 
+
+# --- the step cache -------------------------------------------------------------------------------
 
 def step_name(step_dir: Path) -> str:
     return f"load/{step_dir.name}" if step_dir.parent.name == "load" else step_dir.name
 
 
-def run_step(step_dir: Path, settings: dict, make) -> bool:
-    """Run ``make()`` unless ``step_dir/done.json`` already records ``settings``; True if it ran."""
+def run_step(step_dir: Path, key: dict, make) -> bool:
+    """Run ``make()`` unless ``step_dir/done.json`` records ``key``; True if it ran.
+
+    ``key`` is ``{"version", "input", "settings"}``: what the output was made from. The marker is
+    removed before ``make()`` and written after it, so a killed step is never taken for done.
+    """
     step_dir.mkdir(parents=True, exist_ok=True)
     marker = step_dir / "done.json"
-    if marker.exists() and json.loads(marker.read_text()) == settings:
+    old = json.loads(marker.read_text()) if marker.exists() else None
+    if old == key and (step_dir / "records.jsonl").exists():
         print(f"[{step_name(step_dir)}] up to date, skipped")
         return False
+    if old is not None:
+        print(f"[{step_name(step_dir)}] {_changes(old, key)}: running again")
+        marker.unlink()
     make()
-    marker.write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n")
+    marker.write_text(json.dumps(key, indent=2, sort_keys=True) + "\n")
     return True
+
+
+def _changes(old: dict, new: dict) -> str:
+    said = []
+    if old.get("version") != new.get("version"):
+        said.append("its rules changed")
+    if old.get("input") != new.get("input"):
+        a, b = old.get("input") or {}, new.get("input") or {}
+        what = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        said.append(f"its input changed ({', '.join(what)})")
+    a, b = old.get("settings") or {}, new.get("settings") or {}
+    said += [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return "; ".join(said) or "its record changed"
 
 
 def _sources(args) -> list[tuple[str, str | None]]:
@@ -66,21 +116,18 @@ def _sources(args) -> list[tuple[str, str | None]]:
     return out
 
 
-def step_load(args) -> None:
-    for name, location in _sources(args):
-        d = args.work_dir / "load" / name
-
-        def make(name=name, location=location, d=d):
-            records, removals, provenance = load_source(get_source(name), location, args.limit,
-                                                        {"lcb_before": args.lcb_before})
-            (d / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str) + "\n")
-            _finish(d, records, removals)
-
-        run_step(d, {"location": location, "limit": args.limit, "lcb_before": args.lcb_before}, make)
+def _splits(args) -> dict[str, str]:
+    out = {}
+    for spec in args.split or []:
+        name, sep, split = spec.partition("=")
+        if not sep or not split:
+            raise ValueError(f"--split {spec!r}: give NAME=SPLIT, e.g. --split taco=train")
+        out[name] = split
+    return out
 
 
 def _upstream(args, step: str) -> dict:
-    """The ``done.json`` contents of the previous step, so a change upstream re-runs this step."""
+    """The digests of the previous step's records, so a change upstream reruns this step."""
     if step == "clean":
         files = [args.work_dir / "load" / name / "records.jsonl" for name, _ in _sources(args)]
     else:
@@ -91,71 +138,156 @@ def _upstream(args, step: str) -> dict:
     return {str(f.relative_to(args.work_dir)): digest(f) for f in files}
 
 
-def _finish(step_dir: Path, kept: list[dict], removals: list[dict]) -> None:
-    write_jsonl(step_dir / "records.jsonl", kept)
-    write_jsonl(step_dir / "removals.jsonl", removals)
-    print(f"[{step_name(step_dir)}] {len(kept)} rows kept, {len(removals)} removed")
+def _hashes(args) -> FileHashes:
+    return FileHashes(args.work_dir / "file_hashes.json")
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+def step_load(args) -> None:
+    splits, hashes = _splits(args), _hashes(args)
+    plan = []
+    for name, location in _sources(args):  # every source resolved before any is read: bad input fails first
+        source = get_source(name)
+        try:
+            files = source.resolve(location, splits.get(name))
+            plan.append((source, files, files.identity(hashes)))
+        except (FileNotFoundError, ValueError, RuntimeError) as err:
+            hint = f"pick another with --split {name}=SPLIT" if "split" in str(err) else f"pass --source {name}=PATH"
+            raise SystemExit(f"--source {name}: {err}; {hint}") from None
+    for source, files, identity in plan:
+        d = args.work_dir / "load" / source.name
+        settings = {"limit": args.limit, **({"lcb_before": args.lcb_before} if source.name == "livecodebench" else {})}
+
+        def make(source=source, files=files, d=d):
+            with JsonlWriter(d / "records.jsonl") as records, JsonlWriter(d / "removals.jsonl") as removals:
+                stats = load_source(source, files, args.limit, {"lcb_before": args.lcb_before},
+                                    records.write, removals.write)
+            info = {"location": files.location, "revision": files.revision, "split": files.split,
+                    "split_by": files.layout, "files": files.relpaths, "license": source.license,
+                    "card": source.card, **stats}
+            (d / "source.json").write_text(json.dumps(info, indent=2) + "\n")
+            print(f"[load/{source.name}] split {files.split} ({len(files.relpaths)} files): {stats['rows_read']} rows "
+                  f"read, {stats['problems']} problems kept, {stats['repeats']} repeats and "
+                  f"{stats['malformed']} unusable rows removed")
+
+        run_step(d, {"version": sources_mod.VERSION, "input": identity, "settings": settings}, make)
+
+
+def _finish(step_dir: Path, results) -> None:
+    """Write a step's ``(kept, None) | (None, removal)`` stream."""
+    with JsonlWriter(step_dir / "records.jsonl") as kept, JsonlWriter(step_dir / "removals.jsonl") as removed:
+        for record, removal in results:
+            if removal is None:
+                kept.write(record)
+            else:
+                removed.write(removal)
+    print(f"[{step_name(step_dir)}] {kept.count} rows kept, {removed.count} removed")
 
 
 def step_clean(args) -> None:
     d = args.work_dir / "clean"
-    inputs = _upstream(args, "clean")
 
-    def make():
-        records = [r for name, _ in _sources(args) for r in read_jsonl(args.work_dir / "load" / name / "records.jsonl")]
-        _finish(d, *clean_mod.clean(records, args.near_dup_threshold))
+    def records():
+        for name, _ in _sources(args):
+            yield from iter_jsonl(args.work_dir / "load" / name / "records.jsonl")
 
-    run_step(d, {"inputs": inputs, "near_dup_threshold": args.near_dup_threshold}, make)
+    key = {"version": clean_mod.VERSION, "input": _upstream(args, "clean"),
+           "settings": {"near_dup_threshold": args.near_dup_threshold,
+                        "priority": [name for name, _ in _sources(args)]}}  # the first copy of a problem stays
+    run_step(d, key, lambda: _finish(d, clean_mod.clean(records(), args.near_dup_threshold)))
+
+
+def _identity_or_exit(what: str, fn):
+    try:
+        return fn()
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        raise SystemExit(f"{what}: {err}") from None
 
 
 def step_decontaminate(args) -> None:
+    from eval import sources as eval_sources
+
     d = args.work_dir / "decontaminate"
-    settings = {"inputs": _upstream(args, "decontaminate"), "aime": args.aime, "lcb": args.lcb,
-                "lcb_release": args.lcb_release, "window": args.lcb_window, "ngram": args.ngram,
-                "min_overlap": args.min_overlap}
+    lcb = _identity_or_exit("--lcb", lambda: sources_mod.lcb_files(args.lcb, args.lcb_release))
+    aime = _identity_or_exit("--aime", lambda: eval_sources.resolve(args.aime, None, _reference_file)[1])
+    key = {"version": decon_mod.VERSION,
+           "input": {**_upstream(args, "decontaminate"), "aime": aime, "lcb": lcb.identity(_hashes(args))},
+           "settings": {"lcb_release": args.lcb_release, "window": list(args.lcb_window), "ngram": args.ngram,
+                        "min_overlap": args.min_overlap}}
 
     def make():
-        refs, provenance = decon_mod.load_references(args.aime, args.lcb, args.lcb_release, tuple(args.lcb_window),
-                                                     args.ngram)
+        refs, provenance = decon_mod.load_references(args.aime, lcb, tuple(args.lcb_window), args.ngram)
         (d / "references.json").write_text(json.dumps(provenance, indent=2, default=str) + "\n")
-        records = read_jsonl(args.work_dir / "clean" / "records.jsonl")
-        _finish(d, *decon_mod.decontaminate(records, refs, args.ngram, args.min_overlap))
+        records = iter_jsonl(args.work_dir / "clean" / "records.jsonl")
+        _finish(d, decon_mod.decontaminate(records, refs, args.ngram, args.min_overlap))
 
-    run_step(d, settings, make)
+    run_step(d, key, make)
+
+
+def _reference_file(name: str) -> bool:
+    """The files ``eval.aime.load_aime`` reads (as ``eval.aime``)."""
+    from eval.sources import DATA_SUFFIXES
+
+    return name.endswith(DATA_SUFFIXES) and not name.startswith(("README", "."))
 
 
 def step_label(args) -> None:
+    from recipes.data import label as label_mod  # imports verl_srpo (and so verl and torch): only when labelling
+
     d = args.work_dir / "label"
+    source = args.work_dir / "decontaminate" / "records.jsonl"
     cfg = None if args.no_label else label_mod.LabelConfig(
         model=args.label_model, backend=args.backend, k=args.k, temperature=args.temperature, top_p=args.top_p,
         max_new_tokens=args.max_new_tokens, seed=args.seed, tensor_parallel_size=args.tensor_parallel_size,
         data_parallel_size=args.data_parallel_size)
-    settings = {"inputs": _upstream(args, "label"), "config": cfg and cfg.__dict__, "limit": args.limit,
-                "keep_solved": args.keep_solved}
+    inputs = _upstream(args, "label")
+    if cfg is not None:
+        inputs["model"] = _identity_or_exit("--label-model",
+                                            lambda: label_mod.model_identity(cfg.model, _hashes(args)))
+    key = {"version": label_mod.VERSION, "input": inputs,
+           "settings": {"config": cfg and cfg.__dict__, "limit": args.limit, "keep_solved": args.keep_solved}}
+
+    def records():
+        return islice(iter_jsonl(source), args.limit)
 
     def make():
-        records = read_jsonl(args.work_dir / "decontaminate" / "records.jsonl")[:args.limit]
         if cfg is None:
-            _finish(d, records, [])
+            _finish(d, ((r, None) for r in records()))
             return
-        labelled = label_mod.label(records, cfg, d / "samples")
-        _finish(d, *label_mod.drop_solved(labelled, args.keep_solved))
+        run_dir, settings = label_mod.run_folder(d / "samples", cfg, inputs["model"])
+        labelled = label_mod.label(records, cfg, run_dir, settings)
+        _finish(d, ((None, gone) if (gone := label_mod.solved_removal(r, args.keep_solved)) else (r, None)
+                    for r in labelled))
 
-    run_step(d, settings, make)
+    run_step(d, key, make)
 
 
 def step_combine(args) -> None:
-    records = read_jsonl(args.work_dir / "label" / "records.jsonl")
+    from recipes.data import combine as combine_mod  # verl_srpo.prompts: the one chat template
+
+    _upstream(args, "combine")
+    labelled = args.work_dir / "label" / "records.jsonl"
+    sources = {name: json.loads((args.work_dir / "load" / name / "source.json").read_text())
+               for name, _ in _sources(args)}
     dirs = [args.work_dir / "load" / name for name, _ in _sources(args)] + [args.work_dir / s for s in STEPS[1:4]]
-    removals = [r for d in dirs for r in read_jsonl(d / "removals.jsonl")]
-    train, val = combine_mod.split(records, args.val_per_domain, args.seed)
+    summary = combine_mod.Summary(sources)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    combine_mod.to_frame(train, "train").to_parquet(args.out_dir / "train.parquet", index=False)
-    combine_mod.to_frame(val, "val").to_parquet(args.out_dir / "val.parquet", index=False)
-    summary = combine_mod.summary(train, val, removals)
-    (args.out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    write_jsonl(args.out_dir / "removals.jsonl", removals)
-    print(combine_mod.format_summary(summary))
+    with JsonlWriter(args.out_dir / "removals.jsonl") as out:
+        for removal in (r for d in dirs for r in iter_jsonl(d / "removals.jsonl")):
+            summary.removal(removal)
+            out.write(removal)
+    val = combine_mod.val_keys(iter_jsonl(labelled), args.val_per_domain, args.seed)
+    writers = {name: combine_mod.ParquetRows(args.out_dir / f"{name}.parquet", name) for name in ("train", "val")}
+    for record in iter_jsonl(labelled):
+        name = "val" if (record["source"], record["source_id"]) in val else "train"
+        writers[name].add(record)
+        summary.row(name, record)
+    for writer in writers.values():
+        writer.close()
+    result = summary.to_dict()
+    (args.out_dir / "summary.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(combine_mod.format_summary(result))
     print(f"wrote {args.out_dir / 'train.parquet'}, {args.out_dir / 'val.parquet'}, summary.json, removals.jsonl")
 
 
@@ -164,13 +296,18 @@ RUNNERS = {"load": step_load, "clean": step_clean, "decontaminate": step_deconta
 
 
 def build_parser() -> argparse.ArgumentParser:
+    defaults = [name for name, s in SOURCES.items() if s.default]
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--work-dir", type=Path, default=Path("data/srpo/work"), help="intermediate files")
     common.add_argument("--out-dir", type=Path, default=Path("data/srpo"), help="train/val parquet + summary")
     common.add_argument("--source", action="append", default=None, metavar="NAME[=PATH_OR_HUB_ID]",
-                        help=f"a source, in dedup priority order; repeatable. Names: {', '.join(SOURCES)}. "
-                             "Default: every source from its Hub id")
-    common.add_argument("--limit", type=int, default=None, help="first N rows of each source (quick tries)")
+                        help=f"a source, in dedup priority order; repeatable. Names: {', '.join(SOURCES)}. A Hub "
+                             "id may pin a commit: owner/name@REVISION. Default: "
+                             f"{', '.join(defaults)}, from their Hub ids")
+    common.add_argument("--split", action="append", default=None, metavar="NAME=SPLIT",
+                        help="the split a source reads (default: train; livecodebench: test, dated before "
+                             "--lcb-before); repeatable")
+    common.add_argument("--limit", type=int, default=None, help="first N distinct problems of each source")
     common.add_argument("--seed", type=int, default=0)
     common.add_argument("--lcb-before", default=decon_mod.lcb_eval.DEFAULT_START,
                         help="LiveCodeBench training problems must be dated before this day")
@@ -202,13 +339,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def check_args(args) -> None:
     """Fail before any work on settings that cannot work, saying what to set."""
-    args.source = args.source or list(SOURCES)
+    args.source = args.source or [name for name, s in SOURCES.items() if s.default]
     try:
-        _sources(args)
+        names = [name for name, _ in _sources(args)]
+        splits = _splits(args)
     except ValueError as err:
         raise SystemExit(str(err)) from None
+    if len(set(names)) != len(names):
+        raise SystemExit(f"--source names a source twice ({names}); give each once, in priority order")
+    if unknown := sorted(set(splits) - set(names)):
+        raise SystemExit(f"--split names {unknown}, which are not among the sources read ({', '.join(names)})")
     if args.limit is not None and args.limit < 1:
-        raise SystemExit(f"--limit {args.limit}: give a positive number of rows, or leave it out")
+        raise SystemExit(f"--limit {args.limit}: give a positive number of problems, or leave it out")
     if args.step in ("label", "all") and not args.no_label and not args.label_model:
         raise SystemExit("labelling needs --label-model MODEL (the model whose pass@k sets difficulty), "
                          "or --no-label to skip it")

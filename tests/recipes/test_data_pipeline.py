@@ -1,4 +1,4 @@
-"""The data pipeline end to end on fixture files, its resume behaviour, and its rules one by one."""
+"""The data pipeline end to end on every source in its real layout, its resume behaviour, and its rules one by one."""
 
 from __future__ import annotations
 
@@ -8,43 +8,68 @@ import shlex
 from collections import Counter
 from pathlib import Path
 
+import data_fixtures as fx
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
-from recipe_fixtures import EXPECTED_KEPT, EXPECTED_REMOVALS, write_all, write_tiny_model
+from recipe_fixtures import write_tiny_model
 
 from recipes.data import clean, combine, label, prepare, textmatch
 from recipes.data.sources import DAPO_PREFIX, DAPO_SUFFIX, Malformed, convert_dapo_math
 
+
+def pipeline_argv(root: Path, paths: dict, *extra: str) -> list[str]:
+    """``all`` over every source (in the dedup priority order of ``EXPECTED_KEPT``) and both evaluation sets."""
+    return ["all", "--work-dir", str(root / "work"), "--out-dir", str(root / "out"),
+            *[a for name in fx.EXPECTED_KEPT for a in ("--source", f"{name}={paths[name]}")],
+            "--aime", str(paths["aime"]), "--lcb", str(paths["livecodebench"]), "--lcb-release", "release_v2",
+            "--val-per-domain", "1", *extra]
 
 
 @pytest.fixture(scope="module")
 def fixture_run(tmp_path_factory, run_cli):
     """``python -m recipes.data.prepare all`` on the fixtures, labelled by a tiny random Qwen2."""
     root = tmp_path_factory.mktemp("data")
-    paths = write_all(root)
+    paths = fx.write_all(root / "hub")
     model = write_tiny_model(root / "model")
-    argv = ["all", "--work-dir", str(root / "work"), "--out-dir", str(root / "out"),
-            *[a for name in EXPECTED_KEPT for a in ("--source", f"{name}={paths[name]}")],
-            "--aime", str(paths["aime"]), "--lcb", str(paths["livecodebench"]), "--lcb-release", "v1",
-            "--label-model", str(model), "--backend", "transformers", "--k", "1", "--max-new-tokens", "8",
-            "--val-per-domain", "1"]
+    argv = pipeline_argv(root, paths, "--label-model", str(model), "--backend", "transformers", "--k", "1",
+                         "--max-new-tokens", "8")
     proc = run_cli(["-m", "recipes.data.prepare", *argv], timeout=400)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return root, argv, model, proc.stdout
+    return root, argv, model, proc.stdout, paths
 
 
 @pytest.mark.slow
 def test_pipeline_removes_what_it_should_and_says_why(fixture_run):
-    root, _, _, stdout = fixture_run
+    root, _, _, stdout, _ = fixture_run
     summary = json.loads((root / "out" / "summary.json").read_text())
-    assert summary["removed"]["by_source"] == EXPECTED_REMOVALS
+    assert summary["removed"]["by_source"] == fx.EXPECTED_REMOVALS
     kept = Counter(summary["train"]["by_source"]) + Counter(summary["val"]["by_source"])
-    assert dict(kept) == EXPECTED_KEPT
-    assert "removed: 15 rows" in stdout and "taco_verified/decontaminate/contaminated: 1" in stdout
+    assert dict(kept) == fx.EXPECTED_KEPT
+    assert f"removed: {sum(fx.EXPECTED_REMOVALS.values())} rows" in stdout
     removals = [json.loads(line) for line in (root / "out" / "removals.jsonl").read_text().splitlines()]
-    contaminated = {r["source"]: r["detail"] for r in removals if r["reason"] == "contaminated"}
-    assert "aime24:60" in contaminated["dapo_math"] and "lcb:abc370_b" in contaminated["taco_verified"]
+    details = {(r["source"], r["reason"]): r["detail"] for r in removals}
+    assert details["primeintellect", "duplicate"] == "same text as taco_verified:8"  # the cross-source duplicate
+    assert details["taco", "duplicate"] == "same text as taco_verified:0"
+    assert "aime24:60" in details["dapo_math", "contaminated"]
+    assert "lcb:abc370_b" in details["taco_verified", "contaminated"]
+
+
+@pytest.mark.slow
+def test_summary_reports_each_source_split_and_licence(fixture_run):
+    root, _, _, stdout, paths = fixture_run
+    sources = json.loads((root / "out" / "summary.json").read_text())["sources"]
+    assert list(sources) == list(fx.EXPECTED_KEPT)
+    assert {n: s["split"] for n, s in sources.items()} == {**dict.fromkeys(fx.EXPECTED_KEPT, "train"),
+                                                           "livecodebench": "test"}
+    assert sources["taco"]["files"] == ["ALL/train-00000-of-00001.parquet"]  # its test split is never read
+    assert sources["taco"]["split_by"] == "the card's data_files (config ALL)"
+    assert sources["taco_verified"]["license"] == "MIT" and sources["dapo_math"]["license"] == "Apache-2.0"
+    assert sources["dapo_math"]["rows_read"] == 9 and sources["dapo_math"]["repeats"] == 2
+    assert f"  taco: split train of {paths['taco']} (Apache-2.0): 2 rows read, 2 distinct problems" in stdout
+    assert "  livecodebench: split test of" in stdout
+    rows = pd.concat([pd.read_parquet(root / "out" / f"{s}.parquet") for s in ("train", "val")])
+    assert not rows["prompt"].map(lambda m: fx.TEST_SPLIT_PROBLEM in m[1]["content"]).any()
 
 
 @pytest.mark.slow
@@ -52,13 +77,13 @@ def test_output_loads_through_verl_rlhf_dataset(fixture_run):
     from transformers import AutoTokenizer
     from verl.utils.dataset.rl_dataset import RLHFDataset
 
-    root, _, model, _ = fixture_run
+    root, _, model, _, _ = fixture_run
     tokenizer = AutoTokenizer.from_pretrained(model)
     config = OmegaConf.create({"prompt_key": "prompt", "max_prompt_length": 4096, "filter_overlong_prompts": True,
                                "filter_overlong_prompts_workers": 1, "cache_dir": str(root / "cache")})
     train = RLHFDataset(str(root / "out" / "train.parquet"), tokenizer, config)
     val = RLHFDataset(str(root / "out" / "val.parquet"), tokenizer, config)
-    assert len(train) == 9 and len(val) == 2  # nothing lost to the length filter or to parsing
+    assert len(train) == sum(fx.EXPECTED_KEPT.values()) - 2 and len(val) == 2  # nothing lost to filters or parsing
     rows = [train[i] for i in range(len(train))] + [val[i] for i in range(len(val))]
     ids = [r["index"] for r in rows]
     assert len(set(ids)) == len(ids) and all(isinstance(i, int) for i in ids)
@@ -67,6 +92,7 @@ def test_output_loads_through_verl_rlhf_dataset(fixture_run):
         assert [m["role"] for m in row["raw_prompt"]] == ["system", "user"]
         assert row["reward_model"]["style"] == "rule"
         assert row["extra_info"]["difficulty"] == "unsolved" and row["extra_info"]["pass_k"] == 1
+        assert "Solve the following" not in row["raw_prompt"][1]["content"]  # no source's wrapper reaches the model
         if row["ability"] == "code":
             tests = json.loads(row["reward_model"]["ground_truth"])
             assert set(tests) == {"inputs", "outputs", "fn_name"} and tests["inputs"]
@@ -74,19 +100,35 @@ def test_output_loads_through_verl_rlhf_dataset(fixture_run):
 
 
 @pytest.mark.slow
-def test_rerun_skips_every_step_and_a_change_reruns_only_what_follows(fixture_run, capsys):
-    root, argv, _, _ = fixture_run
+def test_rerun_skips_every_step_and_an_edited_input_reruns_what_follows(fixture_run, capsys):
+    """Runs last: it edits one fixture file (an answer, so the counts the other tests check stay true)."""
+    root, argv, _, _, paths = fixture_run
     before = (root / "out" / "train.parquet").read_bytes()
     prepare.main(argv)
     out = capsys.readouterr().out
-    assert out.count("up to date, skipped") == len(EXPECTED_KEPT) + 3  # every load, clean, decontaminate, label
+    assert out.count("up to date, skipped") == len(fx.EXPECTED_KEPT) + 3  # every load, clean, decontaminate, label
     assert (root / "out" / "train.parquet").read_bytes() == before
     prepare.main([*argv, "--ngram", "6"])  # decontamination reruns; its output is the same, so label does not
     out = capsys.readouterr().out
-    assert "[clean] up to date" in out and "[decontaminate] 11 rows kept" in out and "[label] up to date" in out
-    prepare.main([*argv, "--ngram", "6", "--keep-solved"])  # a labelling setting: label reruns from its cache
-    assert "[label] 11 rows kept" in capsys.readouterr().out
-    assert pd.read_parquet(root / "out" / "train.parquet").shape[0] == 9
+    assert "[decontaminate] ngram: 8 -> 6: running again" in out and "[label] up to date" in out
+    samples = sorted((root / "work" / "label" / "samples").rglob("completions*.jsonl"))
+    cached = sum(len(p.read_text().splitlines()) for p in samples)
+
+    rows = fx.deepscaler_rows()
+    rows[1]["answer"] = "41"  # the edit: DeepScaleR's answer to "The roots of x^2-13x+k=0 differ by 3"
+    fx.write_deepscaler(paths["deepscaler"].parent, rows)
+    prepare.main([*argv, "--ngram", "6"])
+    out = capsys.readouterr().out
+    assert "[load/deepscaler] its input changed (files): running again" in out
+    assert [line for line in out.splitlines() if "up to date" in line] == [
+        f"[load/{name}] up to date, skipped" for name in fx.EXPECTED_KEPT if name != "deepscaler"]
+    assert "[clean] its input changed (load/deepscaler/records.jsonl): running again" in out
+    assert "[decontaminate] its input changed (clean/records.jsonl): running again" in out
+    assert "[label] its input changed (decontaminate/records.jsonl): running again" in out
+    assert sum(len(p.read_text().splitlines()) for p in samples) == cached  # same prompts: no new samples
+    train = pd.concat([pd.read_parquet(root / "out" / f"{s}.parquet") for s in ("train", "val")])
+    answers = [g["ground_truth"] for g in train["reward_model"]]
+    assert "41" in answers and "40" not in answers
 
 
 def test_bad_settings_fail_before_any_work(tmp_path):
@@ -96,6 +138,38 @@ def test_bad_settings_fail_before_any_work(tmp_path):
         prepare.main(["load", "--work-dir", str(tmp_path), "--source", "nope=x"])
     with pytest.raises(SystemExit, match="run the earlier steps first"):
         prepare.main(["clean", "--work-dir", str(tmp_path), "--source", "dapo_math=x"])
+    paths = fx.write_all(tmp_path / "hub")
+    load = ["load", "--work-dir", str(tmp_path / "work"), "--source", f"deepscaler={paths['deepscaler']}"]
+    with pytest.raises(SystemExit, match=r"--split names \['taco'\], which are not among the sources read"):
+        prepare.main([*load, "--split", "taco=test"])
+    with pytest.raises(SystemExit, match="give NAME=SPLIT"):
+        prepare.main([*load, "--split", "taco"])
+    with pytest.raises(SystemExit, match=r"--source taco: .*no files of split 'validation' .*--split taco=SPLIT"):
+        prepare.main([*load, "--source", f"taco={paths['taco']}", "--split", "taco=validation"])
+    assert not (tmp_path / "work" / "load" / "deepscaler").exists()  # every source is checked before any is read
+    with pytest.raises(SystemExit, match="--source dapo_math: .*neither an existing path nor a Hub dataset id"):
+        prepare.main([*load, "--source", "dapo_math=./no/such/folder"])
+    with pytest.raises(SystemExit, match="names a source twice"):
+        prepare.main([*load, "--source", "deepscaler"])
+
+
+def test_swapping_source_priority_reruns_clean_and_keeps_the_other_copy(tmp_path, capsys):
+    paths = fx.write_all(tmp_path / "hub")
+    work = tmp_path / "work"
+
+    def run(*names: str) -> dict:
+        argv = ["--work-dir", str(work), *[a for n in names for a in ("--source", f"{n}={paths[n]}")]]
+        prepare.main(["load", *argv])
+        prepare.main(["clean", *argv])
+        return {(r["source"], r["reason"]): r["detail"] for r in prepare.iter_jsonl(work / "clean" / "removals.jsonl")}
+
+    assert run("taco_verified", "primeintellect")["primeintellect", "duplicate"] == "same text as taco_verified:8"
+    capsys.readouterr()
+    swapped = run("primeintellect", "taco_verified")
+    out = capsys.readouterr().out
+    assert ("[clean] priority: ['taco_verified', 'primeintellect'] -> ['primeintellect', 'taco_verified']: "
+            "running again") in out and out.count("up to date, skipped") == 2  # both loads
+    assert swapped["taco_verified", "duplicate"] == "same text as primeintellect:prime_rl_code_4"
 
 
 def test_dapo_template_is_stripped_and_a_foreign_row_is_malformed():
@@ -161,15 +235,20 @@ def test_index_is_stable_and_collisions_fail():
 
 
 def test_primeintellect_open_r1_layout_with_dict_columns(tmp_path):
-    """open-r1's copy stores ``verification_info`` as a parquet struct: read back as dict + numpy array."""
+    """open-r1's copy names the prompt ``problem_statement`` (same wrapper) and stores ``verification_info``
+    as a parquet struct: read back as a dict with a list of cases."""
+    from recipes.data.files import resolve
     from recipes.data.sources import get_source, load_source
 
     cases = [{"fn_name": None, "input": "4\n", "output": "16\n", "type": "stdin_stdout"}]
-    pd.DataFrame([{"problem_id": "p1", "problem_statement": "Print the square of n.",
-                   "verification_info": {"language": "python", "test_cases": cases}}]).to_parquet(tmp_path / "x.parquet")
-    records, removals, _ = load_source(get_source("primeintellect"), str(tmp_path / "x.parquet"), None)
-    assert removals == [] and json.loads(records[0]["answer"]) == {"inputs": ["4\n"], "outputs": ["16\n"],
-                                                                    "fn_name": None}
+    row = {"problem_id": "p1", "problem_statement": fx.prime_prompt("Print the square of n."),
+           "verification_info": {"language": "python", "test_cases": cases}}
+    pd.DataFrame([row]).to_parquet(tmp_path / "x.parquet")
+    records, removals = [], []
+    load_source(get_source("primeintellect"), resolve(str(tmp_path / "x.parquet"), "train"), None, {},
+                records.append, removals.append)
+    assert removals == [] and records[0]["statement"] == "Print the square of n."
+    assert json.loads(records[0]["answer"]) == {"inputs": ["4\n"], "outputs": ["16\n"], "fn_name": None}
 
 
 def documented_commands() -> list[str]:
@@ -190,29 +269,27 @@ def test_documented_commands_are_valid_for_the_real_cli():
 
 
 def test_code_instructions_shared_by_every_problem_do_not_make_duplicates():
-    from recipe_fixtures import io, taco_row
-
     from recipes.data.sources import convert_taco
 
-    rows = [taco_row(0, "Add.", io(["1 2\n"], ["3\n"])),  # shown texts: 5-gram Jaccard 0.9
-            taco_row(1, "Multiply.", io(["2 3\n"], ["6\n"])),
-            taco_row(1, "Maximum.", io(["2 3\n"], ["3\n"]))]  # same url: same id
+    rows = [fx.taco_row(0, "Add.", fx.io(["1 2\n"], ["3\n"])),  # shown texts: 5-gram Jaccard 0.9
+            fx.taco_row(1, "Multiply.", fx.io(["2 3\n"], ["6\n"])),
+            fx.taco_row(1, "Maximum.", fx.io(["2 3\n"], ["3\n"]))]  # same id
     records = [{"source": "taco_verified", **convert_taco(r, {})} for r in rows]
     kept, removals = clean.deduplicate(records)
-    assert [r["source_id"] for r in kept] == ["https://example.org/taco/0", "https://example.org/taco/1"]
+    assert [r["source_id"] for r in kept] == ["0", "1"]
     assert [r["reason"] for r in removals] == ["duplicate"] and "id" in removals[0]["detail"]
 
 
 def test_decontamination_catches_a_reference_inside_a_longer_reworded_problem():
-    from recipe_fixtures import AIME_PROBLEM
-
     from recipes.data import decontaminate as decon
 
-    refs = [decon._ref("aime24:60", "math", AIME_PROBLEM, 8)]
-    quoted = "Here is a hard one. " + AIME_PROBLEM.replace("Find $m+n$.", "Compute $m+n$.") + " Good luck!"
+    refs = [decon._ref("aime24:60", "math", fx.AIME_PROBLEM, 8)]
+    quoted = "Here is a hard one. " + fx.AIME_PROBLEM.replace("Find $m+n$.", "Compute $m+n$.") + " Good luck!"
     records = [{"source": "s", "source_id": str(i), "domain": d, "question": q}
-               for i, (d, q) in enumerate([("math", quoted), ("math", MATH_OK_TEXT), ("code", AIME_PROBLEM)])]
-    kept, removals = decon.decontaminate(records, refs)
+               for i, (d, q) in enumerate([("math", quoted), ("math", MATH_OK_TEXT), ("code", fx.AIME_PROBLEM)])]
+    results = list(decon.decontaminate(records, refs))
+    kept = [r for r, _ in results if r is not None]
+    removals = [gone for _, gone in results if gone is not None]
     assert [r["source_id"] for r in kept] == ["1", "2"]  # code is checked against LiveCodeBench only
     assert re.fullmatch(r"\d+ shared 8-grams \(\d+%\) with aime24:60", removals[0]["detail"])
 
