@@ -8,7 +8,7 @@ with one JSON request on stdin::
 
 and writes one JSON reply to the stdout it was started with::
 
-    {"results": [{"status": "ok", "out": ...} | {"status": "timeout" | "runtime_error", "error": str}, ...]}
+    {"results": [{"status": "ok", "key": str} | {"status": "timeout" | "runtime_error", "error": str}, ...]}
     {"setup": {"kind": "compile_error" | "runtime_error", "error": str}}   # the program never got to a test
     {"killed": str}                                                       # LCB's worker process would die
 
@@ -27,14 +27,18 @@ process that runs a program (commit b95a71c, 2025-01-18, unchanged until 2025-05
   same function or instance serves every test; a returned tuple becomes a list;
 - each test under a wall-clock alarm of ``timeout`` seconds; the first error or timeout ends the program.
 
-The expected outputs never enter this process: each test's raw result (captured stdout, or the encoded
-return value, see :func:`encode`) goes back to the caller, which compares.
+The expected outputs never enter this process. Each test's result goes back as a digest under LCB's
+comparison rule (:func:`stdout_key` of the captured stdout, :func:`value_key` of the return value), and the
+caller compares it with the same digest of the expected output: a few bytes per test, whatever the output
+size.
 """
 
 import ast
 import builtins
+import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -192,13 +196,14 @@ def run_stdin_test(func, text, timeout, variant):
             except SystemExit:
                 pass
         _arm(0)
-        return {"status": "ok", "out": captured.getvalue()}
+        output = captured.getvalue()
     except Exception as exc:
         _arm(0)
         return _failed(exc)
     finally:
         _arm(0)
         sys.stdout = saved
+    return {"status": "ok", "key": stdout_key(output)}
 
 
 def run_call_test(func, args, timeout):
@@ -206,7 +211,9 @@ def run_call_test(func, args, timeout):
     try:
         value = func(*args)
         _arm(0)
-        return {"status": "ok", "out": encode(list(value) if isinstance(value, tuple) else value)}
+        if isinstance(value, tuple):  # LCB: "don't penalize model if it produces tuples instead of lists"
+            value = list(value)
+        return {"status": "ok", "key": value_key(value)}  # LCB compares inside its try: errors are runtime errors
     except Exception as exc:
         _arm(0)
         return _failed(exc)
@@ -214,32 +221,97 @@ def run_call_test(func, args, timeout):
         _arm(0)
 
 
-def encode(value):
-    """A JSON-safe tree of a return value that keeps what Python's ``==`` against a JSON value depends on:
-    tuples stay tuples (``{"tuple": [...]}``), dict keys keep their types (``{"dict": [[k, v], ...]}``),
-    big ints are hex (``{"int": "0x..."}``), Fraction/Decimal/complex keep their values; anything that
-    can never equal a JSON value (a set, bytes, an object) is ``{"other": type name}``."""
-    if value is None or isinstance(value, bool):
-        return value
+MAX_ZEROS = 40  # integers with up to this many trailing zeros are written out in number keys
+
+
+def _number_key(negative, digits, exponent):
+    """The key of the number ``(-1)**negative * int(digits) * 10**exponent``: equal numbers, equal keys
+    ("1.50" and "1.5", "-0" and "0", "1e2" and "100.0"), computed exactly, without context rounding."""
+    digits = digits.lstrip("0")
+    if not digits:
+        return "0"
+    kept = digits.rstrip("0")
+    exponent += len(digits) - len(kept)
+    sign = "-" if negative else ""
+    if 0 <= exponent <= MAX_ZEROS:
+        return f"{sign}{kept}{'0' * exponent}"  # an integer, as it is usually printed
+    return f"{sign}{kept}e{exponent}"
+
+
+PLAIN_NUMBER = re.compile(r"([+-]?)([0-9]*)\.?([0-9]*)")
+INT_LINE = re.compile(r"(?:-?[1-9][0-9]*|0)(?:[ \t]+(?:-?[1-9][0-9]*|0))*")  # most output lines: their own key
+
+
+def _token_key(tok):
+    """The number key of ``Decimal(tok)``, or None when ``tok`` is no number or a NaN."""
+    plain = PLAIN_NUMBER.fullmatch(tok)
+    if plain and (plain[2] or plain[3]):
+        sign, whole, frac = plain.groups()
+        return _number_key(sign == "-", whole + frac, -len(frac))
+    try:
+        number = Decimal(tok)
+    except Exception:
+        return None
+    if number.is_nan():
+        return None
+    if number.is_infinite():
+        return "-inf" if number.is_signed() else "inf"
+    sign, digits, exponent = number.as_tuple()
+    return _number_key(sign, "".join(map(str, digits)), exponent)
+
+
+def _line_key(line):
+    """A stripped line passes against another when equal, or when both are lists of equal Decimals: the
+    number form for lines that are all numbers (none NaN, which equals nothing), else the text itself."""
+    if INT_LINE.fullmatch(line) and "0" * (MAX_ZEROS + 1) not in line:
+        return ["numbers", line.split()]
+    keys = [_token_key(tok) for tok in line.split()]
+    return ["text", line] if None in keys else ["numbers", keys]
+
+
+def stdout_key(text):
+    """A digest of stdout under LCB's stdout rule (``grade_stdio``): two outputs pass against each other
+    exactly when their keys are equal (strip, split on newlines, strip each line, equal line counts, each
+    line equal as text or as Decimal tokens; a signalling NaN, a runtime error there, never matches)."""
+    digest = hashlib.sha256()
+    for line in text.strip().split("\n"):
+        digest.update(json.dumps(_line_key(line.strip())).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def _value_tree(value, never):
+    if value is None:
+        return ["none"]
     if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value) if -(1 << 62) < value < (1 << 62) else {"int": hex(value)}
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, Fraction):
-        return {"fraction": [hex(value.numerator), hex(value.denominator)]}
-    if isinstance(value, Decimal):
-        return {"decimal": str(value)}
+        return ["str", str(value)]
     if isinstance(value, complex):
-        return {"complex": [value.real, value.imag]}
+        if value.imag != 0:
+            return ["never", never]
+        value = value.real
+    if isinstance(value, (int, float, Fraction, Decimal)):  # bool is an int: True == 1 == 1.0 == Fraction(1)
+        if value != value:  # NaN (a signalling Decimal NaN raises here, a runtime error, as in LCB's ==)
+            return ["never", never]
+        if value in (float("inf"), float("-inf")):
+            return ["number", "inf" if value > 0 else "-inf"]
+        exact = Fraction(value)
+        return ["number", hex(exact.numerator), hex(exact.denominator)]
     if isinstance(value, list):
-        return [encode(v) for v in value]
+        return ["list", [_value_tree(v, never) for v in value]]
     if isinstance(value, tuple):
-        return {"tuple": [encode(v) for v in value]}
+        return ["tuple", [_value_tree(v, never) for v in value]]
     if isinstance(value, dict):
-        return {"dict": [[encode(k), encode(v)] for k, v in value.items()]}
-    return {"other": type(value).__name__}
+        items = [[json.dumps(_value_tree(k, never)), _value_tree(v, never)] for k, v in value.items()]
+        return ["dict", sorted(items, key=lambda kv: kv[0])]
+    return ["never", never]  # a set, bytes, an object: equal to no JSON value
+
+
+def value_key(value):
+    """A digest of a value under Python's ``==`` against JSON values (LCB's ``grade_call_based``): a
+    returned value and ``json.loads(expected)`` are equal exactly when their keys are equal. Numbers
+    compare by exact value across int/float/bool/Fraction/Decimal, lists and tuples differ, dicts ignore
+    order; sets, objects and NaN equal nothing."""
+    never = os.urandom(16).hex()  # fresh for every key: such values match no other key, not even their own
+    return hashlib.sha256(json.dumps(_value_tree(value, never)).encode()).hexdigest()
 
 
 def grade(request):

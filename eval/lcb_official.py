@@ -13,10 +13,15 @@ LiveCodeBench's ``lcb_runner``. This module reproduces the behaviour of its grad
   outside the sandbox, and the expected outputs never enter it.
 - **stdout comparison** (``grade_stdio``): both texts stripped, split on "\\n", each line stripped; the
   line counts must match; a line passes if equal, or if both split on whitespace into ``Decimal`` lists
-  that are equal (exact: no tolerance); a signalling NaN in that comparison is a runtime error.
+  that are equal (exact: no tolerance); a signalling NaN in that comparison is a runtime error
+  (:func:`compare_stdout`).
 - **return values** (``grade_call_based``): ``prediction == json.loads(expected)`` with Python's ``==``,
   after turning a returned tuple (top level only) into a list: ``[(1, 2)]`` is wrong for ``[[1, 2]]``,
   ``True`` is right for ``1``, ``3.0`` for ``3``.
+- **digests**: the sandbox sends back, per test, a digest of the output under these rules
+  (``stdout_key``, ``value_key`` of :mod:`eval._lcb_harness`), compared here with the expected output's:
+  equal digests exactly when LiveCodeBench's comparison passes, and a few bytes per test, whatever the
+  output size. A signalling NaN counts as a wrong answer, not a runtime error (the same verdict).
 - **time**: ``timeout`` seconds per test (an alarm) and ``(timeout + 1) * n_tests + 5`` s for the whole
   program (``compute_code_generation_metrics.check_correctness``).
 - **verdict**: a sample passes iff every test passes (``pass_k_utils``: ``all(r > 0)``); tests stop at the
@@ -32,14 +37,15 @@ from __future__ import annotations
 import functools
 import json
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
+
+from eval._lcb_harness import stdout_key, value_key
 
 LCB_COMMIT = "b95a71cc75872256247772e984245cedfb375e55"  # 2025-01-18; testing_util.py blob a80d009
 LCB_COMMIT_2505 = "16de2a1ef5c07342f6b9782a415cc29cee9ce6e4"  # 2025-05-23: sys.stdin mock with .buffer
 VARIANTS = {"2501": LCB_COMMIT, "2505": LCB_COMMIT_2505}
 MEMORY_MB = 4096  # (ours) LiveCodeBench sets no memory limit; the sandbox needs one
-OUTPUT_BYTES = 64 << 20  # (ours) all tests' outputs of one program, together
+OUTPUT_BYTES = 16 << 20  # (ours) the harness's reply: a digest and at most 300 characters of error per test
 PER_TEST = ("pass", "wrong_answer", "runtime_error", "timeout", "killed")
 # per_test kind -> LiveCodeBench's result code: True, -2 (wrong answer), -4 (runtime error, also a program
 # that does not compile or load), -3 (time limit); "killed" (the whole program ran out of time, or its
@@ -67,7 +73,9 @@ def _decimals(line: str) -> list[Decimal] | None:
 
 
 def compare_stdout(got: str, expected: str) -> str:
-    """"pass", "wrong_answer", or "runtime_error" (a signalling NaN compared), as ``grade_stdio``."""
+    """"pass", "wrong_answer", or "runtime_error" (a signalling NaN compared), as ``grade_stdio`` decides,
+    literally. Grading compares :func:`eval._lcb_harness.stdout_key` digests instead, which agree with this
+    on the verdict (the tests check it); this is the rule they are checked against."""
     got_lines, exp_lines = _stripped_lines(got), _stripped_lines(expected)
     if len(got_lines) != len(exp_lines):
         return "wrong_answer"
@@ -85,53 +93,15 @@ def compare_stdout(got: str, expected: str) -> str:
     return "pass"
 
 
-class _Other:
-    """A returned value no JSON value can equal (a set, bytes, an object): never equal, hashable."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __eq__(self, other):
-        return False
-
-    __hash__ = object.__hash__
-
-    def __repr__(self):
-        return f"<{self.name}>"
-
-
-def decode(tree):
-    """The Python value :func:`eval._lcb_harness.encode` encoded (Python ``==`` gives the same answers)."""
-    if isinstance(tree, list):
-        return [decode(v) for v in tree]
-    if not isinstance(tree, dict):
-        return tree
-    ((tag, body),) = tree.items()
-    if tag == "tuple":
-        return tuple(decode(v) for v in body)
-    if tag == "dict":
-        return {decode(k): decode(v) for k, v in body}
-    if tag == "int":
-        return int(body, 16)
-    if tag == "fraction":
-        return Fraction(int(body[0], 16), int(body[1], 16))
-    if tag == "decimal":
-        return Decimal(body)
-    if tag == "complex":
-        return complex(*body)
-    return _Other(str(body))
-
-
-def compare_return(got_tree, expected) -> str:
-    """``prediction == expected`` as ``grade_call_based`` computes it ("runtime_error" if it raises)."""
+@functools.lru_cache(maxsize=16)
+def expected_keys(outputs: tuple[str, ...], fn_name: str | None) -> tuple[str, ...] | None:
+    """The digests of a problem's expected outputs (None: one is not JSON), computed once per problem."""
+    if fn_name is None:
+        return tuple(stdout_key(o) for o in outputs)
     try:
-        got = decode(got_tree)
-    except Exception:  # not what the harness writes: the program tampered with the reply
-        return "wrong_answer"
-    try:
-        return "pass" if got == expected else "wrong_answer"
-    except Exception:  # LCB compares inside its try: an error there (e.g. a signalling NaN) is a runtime error
-        return "runtime_error"
+        return tuple(value_key(json.loads(o)) for o in outputs)
+    except (ValueError, RecursionError):
+        return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -169,11 +139,9 @@ def grade_program(code: str, tests: dict, *, timeout: float = 6, variant: str = 
     n = len(inputs)
     if not code.strip():  # LCB wraps nothing into a function with no body: a compile error, [-4]
         return _verdict(["runtime_error"], "no_code")
-    if fn_name is not None:
-        try:
-            expected = [json.loads(o) for o in outputs]
-        except ValueError:  # LCB parses every expected value before the first test: [-4]
-            return _verdict(["runtime_error"], "runtime_error")
+    expected = expected_keys(tuple(outputs), fn_name)
+    if expected is None:  # LCB parses every expected value before the first test: [-4]
+        return _verdict(["runtime_error"], "runtime_error")
     request = {"code": code, "inputs": inputs, "fn_name": fn_name, "timeout": timeout, "stdin": variant}
     budget = (timeout + 1) * n + 5
     limits = Limits(timeout_s=budget, total_timeout_s=budget, memory_mb=memory_mb, output_bytes=OUTPUT_BYTES)
@@ -191,10 +159,8 @@ def grade_program(code: str, tests: dict, *, timeout: float = 6, variant: str = 
     for i, res in enumerate(results[:n]):
         if res.get("status") != "ok":
             kind = res.get("status") if res.get("status") in ("timeout", "runtime_error") else "runtime_error"
-        elif fn_name is None:
-            kind = compare_stdout(str(res.get("out", "")), outputs[i])
         else:
-            kind = compare_return(res.get("out"), expected[i])
+            kind = "pass" if res.get("key") == expected[i] else "wrong_answer"
         per_test.append(kind)
         if kind != "pass":
             break
