@@ -64,10 +64,10 @@ AIME_GRADER = {"name": "math_reward",
 def lcb_grader(grader: str, timeout: float) -> dict:
     """The ``grader`` record of an LCB ``results.json``: name, what it is, timeout and sandbox."""
     from eval import lcb_official
-    from verl_srpo.rewards.sandbox import isolation_mode
+    from verl_srpo.rewards.sandbox import isolation_mode, sandbox_python
 
     record = {"name": grader, "description": lcb.GRADERS[grader], "test_timeout_s": timeout,
-              "sandbox": isolation_mode()}
+              "sandbox": isolation_mode(), "sandbox_python": sandbox_python()}
     if grader != "judge":
         record["lcb_commit"] = lcb_official.VARIANTS["2505" if grader == "official-2505" else "2501"]
     return record
