@@ -7,5 +7,7 @@ Run from the repository root::
 
 The protocol (``shared/SRPO.md``, "Evaluation protocol"): temperature 0.6, top_p 0.95, 32,768 maximum
 new tokens, the R1-Zero prompt template, AIME 2024 as avg@32, LiveCodeBench on 2024-08-01..2025-01-31.
-Scoring reuses the training rewards (``verl_srpo.rewards``), so training and evaluation agree.
+AIME is scored by the training math reward; LiveCodeBench by LiveCodeBench's own grader, reproduced in our
+sandbox (``--grader official``, the default) or by the training code reward (``--grader judge``).
+``--completions FILE`` grades saved completions without a model.
 """

@@ -1,8 +1,9 @@
 """``python -m eval {aime24,lcb} --model PATH_OR_HUB_ID --out DIR [options]``.
 
 Defaults are the paper's protocol (``shared/SRPO.md``); rerunning the same command resumes from the
-completions cached in ``--out``. Outputs: ``results.json``, ``results.md``, ``results.png`` (and, for
-``lcb``, ``lcb_custom_outputs.json`` for LiveCodeBench's ``custom_evaluator``).
+completions cached in ``--out``. Outputs: ``results.json``, ``results.md``, ``results.png``,
+``verdicts.jsonl`` (and, for ``lcb``, ``lcb_custom_outputs.json`` for LiveCodeBench's ``custom_evaluator``).
+``--completions FILE`` grades saved completions instead, without a model (``eval/completions.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ _DEFAULTS = Sampling()
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, help="local model directory or Hub model id")
+    p.add_argument("--model", help="local model directory or Hub model id (optional with --completions)")
+    p.add_argument("--completions", metavar="FILE", default=None,
+                   help="grade this file of saved completions instead of sampling (see eval/completions.py)")
     p.add_argument("--revision", default=None, help="Hub model revision (branch, tag or commit)")
     p.add_argument("--out", required=True, help="run directory: cached completions and results")
     p.add_argument("--overwrite", action="store_true", help="delete --out first (otherwise: resume)")
@@ -29,7 +32,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="vllm (GPU, the protocol) or transformers (small models, CPU tests)")
     p.add_argument("--prompt-style", choices=["r1_zero", "chat"], default="r1_zero",
                    help="r1_zero: raw R1-Zero text (shared/SRPO.md); chat: the tokenizer's chat template (ours)")
-    p.add_argument("--n", type=int, default=_DEFAULTS.n, help="samples per problem (aime24: 32, avg@32; lcb: 16)")
+    p.add_argument("--n", type=int, default=_DEFAULTS.n, help="samples per problem (aime24: 32, avg@32; lcb: 32)")
     p.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, help="shared/SRPO.md: 0.6")
     p.add_argument("--top-p", type=float, default=_DEFAULTS.top_p, help="shared/SRPO.md: 0.95")
     p.add_argument("--max-new-tokens", type=int, default=_DEFAULTS.max_new_tokens, help="shared/SRPO.md: 32768")
@@ -63,13 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seconds per test case (LiveCodeBench's default: 6)")
     pl.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                     help="completions graded at once (default: CPU count; more can cause false timeouts)")
-    # (ours) the paper gives no n for LiveCodeBench; DeepSeek-R1 used 4 to 64 samples by benchmark size.
+    pl.add_argument("--grader", choices=sorted(lcb.GRADERS), default=lcb.DEFAULT_GRADER,
+                    help="official: LiveCodeBench's verdicts, quirks included (published numbers); "
+                         "official-2505: its grader since 2025-05-23; judge: the training reward (eval/README.md)")
     pl.set_defaults(n=lcb.DEFAULT_N)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args.model and not args.completions:
+        raise SystemExit(f"python -m eval {args.task}: --model is required (or --completions FILE to grade saved "
+                         "completions)")
     if args.tensor_parallel_size < 1 or args.data_parallel_size < 1:
         raise SystemExit("--tensor-parallel-size and --data-parallel-size must be >= 1")
     if args.backend == "transformers" and (args.tensor_parallel_size > 1 or args.data_parallel_size > 1):
@@ -81,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     results = (pipeline.run_aime if args.task == "aime24" else pipeline.run_lcb)(args)
     head = results["headline"]
     print(f"{args.task} {head['metric']} = {100 * head['mean']:.2f}% "
-          f"(95% CI {100 * head['ci95_low']:.2f}..{100 * head['ci95_high']:.2f}); results in {args.out}/results.json")
+          f"(95% CI {100 * head['ci95_low']:.2f}..{100 * head['ci95_high']:.2f}, grader {head['grader']}); "
+          f"results in {args.out}/results.json")
     return 0
 
 

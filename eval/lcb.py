@@ -26,7 +26,18 @@ DEFAULT_RELEASE = "release_v5"
 DEFAULT_START, DEFAULT_END = "2024-08-01", "2025-01-31"
 # LiveCodeBench's default per-test timeout in seconds (lcb_runner's --timeout).
 LCB_TEST_TIMEOUT_S = 6
-DEFAULT_N = 16  # (ours) samples per problem; pass@1 is averaged over them
+# Samples per problem; pass@1 is averaged over them. The SRPO model card: both results are averaged over
+# 32 samples per question (shared/SRPO.md, "Results").
+DEFAULT_N = 32
+# How a program's verdict is reached (--grader). "official" is the one behind the published numbers.
+GRADERS = {
+    "official": "LiveCodeBench's grader (lcb_runner @ b95a71c, 2025-01-18 = PyPI nvidia-livecodebench 26.3), "
+                "quirks included, reproduced in our sandbox (eval/lcb_official.py)",
+    "official-2505": "LiveCodeBench's grader since 2025-05-23 (lcb_runner @ 16de2a1, its main branch): as "
+                     "official, with its sys.stdin stand-in that has .buffer and no iteration",
+    "judge": "the training code reward (verl_srpo.rewards.code.score_code): a real judge's rules",
+}
+DEFAULT_GRADER = "official"
 MAX_RELEASE = 6  # newest release named test6.jsonl when this was written; release_latest takes all
 
 
@@ -81,12 +92,17 @@ def in_window(problem: CodeProblem, start: str | None, end: str | None) -> bool:
     return lo <= problem.contest_date <= hi
 
 
+def check_window(start: str | None, end: str | None) -> None:
+    """Fail early on a malformed date (``YYYY-MM-DD``)."""
+    for bound in (start, end):
+        if bound:
+            date.fromisoformat(bound)
+
+
 def load_lcb(source: str = DEFAULT_DATASET, release: str = DEFAULT_RELEASE, start: str | None = DEFAULT_START,
              end: str | None = DEFAULT_END, revision: str | None = None) -> tuple[list[CodeProblem], dict]:
     """Problems of one release within ``[start, end]``, sorted by question id (LCB's order)."""
-    for bound in (start, end):
-        if bound:
-            date.fromisoformat(bound)  # fails early on a malformed date
+    check_window(start, end)
     wanted = release_files(release)
 
     def keep(name: str) -> bool:
@@ -129,47 +145,77 @@ def reward_tests(problem: CodeProblem, private: bool = True) -> dict:
             "fn_name": problem.fn_name}
 
 
-def extract_code(text: str) -> str:
-    """The program the code reward runs: the last fenced block of a completion ("" if none)."""
+def check_grader(grader: str) -> str:
+    if grader not in GRADERS:
+        raise ValueError(f"unknown LiveCodeBench grader {grader!r}; choose one of {sorted(GRADERS)}")
+    return grader
+
+
+def extract_code(text: str, grader: str = DEFAULT_GRADER) -> str:
+    """The program ``grader`` runs from a completion ("" if none): for the official graders, the lines
+    between the last two lines holding three backticks (LiveCodeBench); for the judge, the body of the
+    last complete fenced block (the code reward)."""
+    if check_grader(grader) != "judge":
+        from eval.lcb_official import extract_code as official_extract
+
+        return official_extract(text)
     from verl_srpo.rewards.code import extract_code as reward_extract
 
     return reward_extract(text) or ""
 
 
-def custom_evaluator_records(problems: list[CodeProblem], completions: dict[str, list[str]]) -> list[dict]:
+def custom_evaluator_records(problems: list[CodeProblem], completions: dict[str, list[str]],
+                             grader: str = DEFAULT_GRADER) -> list[dict]:
     """LiveCodeBench ``custom_evaluator`` input: ``[{"question_id", "code_list"}]`` sorted by id.
 
-    ``code_list`` holds the programs our grader ran, so the official harness re-grades the same code::
+    ``code_list`` holds the programs ``grader`` ran, so the official harness re-grades the same code::
 
         python -m lcb_runner.runner.custom_evaluator --custom_output_file lcb_custom_outputs.json \\
             --release_version release_v5 --start_date 2024-08-01 --end_date 2025-01-31
     """
-    return [{"question_id": p.problem_id, "code_list": [extract_code(t) for t in completions[p.problem_id]]}
+    return [{"question_id": p.problem_id,
+             "code_list": [extract_code(t, grader) for t in completions[p.problem_id]]}
             for p in sorted(problems, key=lambda p: p.problem_id)]
 
 
-def write_custom_evaluator(path: Path, problems: list[CodeProblem], completions: dict[str, list[str]]) -> None:
-    path.write_text(json.dumps(custom_evaluator_records(problems, completions), indent=1) + "\n")
+def write_custom_evaluator(path: Path, problems: list[CodeProblem], completions: dict[str, list[str]],
+                           grader: str = DEFAULT_GRADER) -> None:
+    path.write_text(json.dumps(custom_evaluator_records(problems, completions, grader), indent=1) + "\n")
 
 
-def grade_sample(text: str, tests: dict, timeout: float = LCB_TEST_TIMEOUT_S) -> dict:
-    """The training code reward on one completion: ``{"acc", "pass_frac", "failure"}``.
+def grade_sample(text: str, tests: dict, timeout: float = LCB_TEST_TIMEOUT_S, grader: str = DEFAULT_GRADER,
+                 extracted: bool = False) -> dict:
+    """One completion's verdict: ``{"acc": bool, "failure": str, "per_test": [str]}`` (+ ``pass_frac``
+    for the judge).
 
-    ``timeout`` seconds per test, and LiveCodeBench's budget for the whole program,
-    ``(timeout + 1) * n_tests + 5`` (``compute_code_generation_metrics``), instead of the reward's 60 s cap.
+    ``text`` is a raw completion, or the program itself when ``extracted`` (custom-evaluator input).
+    ``per_test`` holds "pass" or the failure kind of each test run (the official graders stop at the
+    first failure, as LiveCodeBench does). Both graders allow ``timeout`` seconds per test and
+    LiveCodeBench's budget for the whole program, ``(timeout + 1) * n_tests + 5`` s.
     """
+    if check_grader(grader) != "judge":
+        from eval.lcb_official import grade_program
+
+        code = text if extracted else extract_code(text, grader)
+        return grade_program(code, tests, timeout=timeout, variant="2505" if grader == "official-2505" else "2501")
     from verl_srpo.rewards.code import score_code
 
+    if extracted and not text.strip():
+        return {"acc": False, "failure": "no_code", "per_test": [], "pass_frac": 0.0}
     total = (timeout + 1) * len(tests["inputs"]) + 5
-    out = score_code(text, tests, timeout_s=timeout, total_timeout_s=total)
-    return {"acc": bool(out["acc"]), "pass_frac": float(out["pass_frac"]), "failure": out.get("failure")}
+    out = score_code(text, tests, extracted=extracted, per_test=True, timeout_s=timeout, total_timeout_s=total)
+    return {"acc": bool(out["acc"]), "failure": out.get("failure"), "pass_frac": float(out["pass_frac"]),
+            "per_test": ["pass" if k == "none" else k for k in out.get("per_test", [])]}
 
 
 def grade_problem(problem: CodeProblem, texts: list[str], timeout: float = LCB_TEST_TIMEOUT_S,
-                  workers: int | None = None) -> list[dict]:
+                  workers: int | None = None, grader: str = DEFAULT_GRADER, extracted: bool = False) -> list[dict]:
     """Verdicts of ``texts`` on the public + private tests, graded ``workers`` at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
+    import eval.lcb_official  # noqa: F401 (imported here, not by the threads at once: a circular import deadlocks)
+    import verl_srpo.rewards.code  # noqa: F401
+
     tests = reward_tests(problem)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda t: grade_sample(t, tests, timeout), texts))
+        return list(pool.map(lambda t: grade_sample(t, tests, timeout, grader, extracted), texts))

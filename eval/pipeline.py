@@ -9,8 +9,14 @@ from pathlib import Path
 from eval import aime, lcb, metrics, report
 from eval.cache import check_run_settings, load_completions
 from eval.fingerprint import weights_fingerprint
-from eval.generate import (Sampling, TransformersBackend, build_requests, pending_requests, run_generation,
-                           run_vllm)
+from eval.generate import (
+    Sampling,
+    TransformersBackend,
+    build_requests,
+    pending_requests,
+    run_generation,
+    run_vllm,
+)
 
 
 def render_prompt(question: str, domain: str, style: str, tokenizer) -> str:
@@ -51,15 +57,68 @@ def _by_problem(out: Path, ids: list[str], n: int) -> dict[str, list[dict]]:
     return {pid: [cached[(pid, j)] for j in range(n)] for pid in ids}
 
 
+AIME_GRADER = {"name": "math_reward",
+               "description": "the training math reward (verl_srpo.rewards.math.score_math, math-verify)"}
+
+
+def lcb_grader(grader: str, timeout: float) -> dict:
+    """The ``grader`` record of an LCB ``results.json``: name, what it is, timeout and sandbox."""
+    from eval import lcb_official
+    from verl_srpo.rewards.sandbox import isolation_mode, sandbox_python
+
+    record = {"name": grader, "description": lcb.GRADERS[grader], "test_timeout_s": timeout,
+              "sandbox": isolation_mode(), "sandbox_python": sandbox_python()}
+    if grader != "judge":
+        record["lcb_commit"] = lcb_official.VARIANTS["2505" if grader == "official-2505" else "2501"]
+    return record
+
+
 def _problem_entry(pid: str, records: list[dict], verdicts: list[dict], **extra) -> dict:
-    samples = [{"sample": r["sample"], "finish_reason": r["finish_reason"], "num_tokens": r["num_tokens"], **v}
-               for r, v in zip(records, verdicts)]
+    samples = [{"sample": r["sample"], **{k: r[k] for k in ("finish_reason", "num_tokens") if k in r},
+                **{k: v for k, v in verdict.items() if k != "per_test"}} for r, verdict in zip(records, verdicts)]
     correct = sum(v["acc"] for v in verdicts)
     return {"problem_id": pid, **extra, "n": len(records), "num_correct": correct,
             "accuracy": correct / len(records), "samples": samples}
 
 
+def score_aime(problems: list, records: dict[str, list[dict]]) -> tuple[list[dict], dict, list[dict]]:
+    """Problem entries, aggregates (avg@n, pass@k, maj@k) and verdict lines of ``records[problem_id]``
+    (dicts with ``sample`` and ``text``)."""
+    entries, correct, answers, lines = [], [], [], []
+    for p in problems:
+        recs = records[p.problem_id]
+        verdicts = []
+        for r in recs:
+            v = aime.score_sample(r["text"], p.answer)
+            verdicts.append({**v, "failure": "none" if v["acc"] else "wrong_answer" if v["pred"] else "no_answer"})
+        entries.append(_problem_entry(p.problem_id, recs, verdicts, answer=p.answer))
+        correct.append([v["acc"] for v in verdicts])
+        answers.append([v["pred"] for v in verdicts])
+        lines += [report.verdict_line(p.problem_id, r["sample"], AIME_GRADER["name"], v)
+                  for r, v in zip(recs, verdicts)]
+    return entries, metrics.aggregate(correct, answers), lines
+
+
+def score_lcb(problems: list, records: dict[str, list[dict]], grader: str, timeout: float, workers: int | None,
+              extracted: bool = False) -> tuple[list[dict], dict, list[dict]]:
+    """As :func:`score_aime`, with ``grader``; ``extracted``: the texts are programs (custom-evaluator input)."""
+    entries, correct, lines = [], [], []
+    for p in problems:
+        recs = records[p.problem_id]
+        verdicts = lcb.grade_problem(p, [r["text"] for r in recs], timeout, workers, grader, extracted)
+        entries.append(_problem_entry(p.problem_id, recs, verdicts, title=p.title, platform=p.platform,
+                                      difficulty=p.difficulty, contest_date=p.contest_date.isoformat()))
+        correct.append([v["acc"] for v in verdicts])
+        lines += [report.verdict_line(p.problem_id, r["sample"], grader, v) for r, v in zip(recs, verdicts)]
+    # pass@1 (unbiased, = c/n) is pass@1 averaged over the n samples
+    return entries, metrics.aggregate(correct), lines
+
+
 def run_aime(args: Namespace) -> dict:
+    if args.completions:
+        from eval import completions
+
+        return completions.run_aime(args)
     sampling = Sampling(args.n, args.temperature, args.top_p, args.max_new_tokens, args.seed)
     problems, dataset = aime.load_aime(args.dataset, args.dataset_revision, args.expect_problems or None)
     tokenizer = _tokenizer(args)
@@ -67,22 +126,19 @@ def run_aime(args: Namespace) -> dict:
     model = model_identity(args.model, args.revision)
     out = Path(args.out)
     sample(args, sampling, prompts, out, _settings(args, sampling, model, dataset))
-    comps = _by_problem(out, list(prompts), sampling.n)
-    entries, correct, answers = [], [], []
-    for p in problems:
-        verdicts = [aime.score_sample(r["text"], p.answer) for r in comps[p.problem_id]]
-        entries.append(_problem_entry(p.problem_id, comps[p.problem_id], verdicts, answer=p.answer))
-        correct.append([v["acc"] for v in verdicts])
-        answers.append([v["pred"] for v in verdicts])
-    agg = metrics.aggregate(correct, answers)
+    entries, agg, lines = score_aime(problems, _by_problem(out, list(prompts), sampling.n))
     results = report.build_results(task="aime24", model=model, backend=args.backend, prompt_style=args.prompt_style,
                                    sampling=sampling.__dict__, dataset=dataset, headline=f"avg@{sampling.n}",
-                                   metrics=agg, problems=entries)
-    report.write_outputs(results, out)
+                                   metrics=agg, problems=entries, grader=AIME_GRADER)
+    report.write_outputs(results, out, lines)
     return results
 
 
 def run_lcb(args: Namespace) -> dict:
+    if args.completions:
+        from eval import completions
+
+        return completions.run_lcb(args)
     sampling = Sampling(args.n, args.temperature, args.top_p, args.max_new_tokens, args.seed)
     problems, dataset = lcb.load_lcb(args.dataset, args.release, args.start, args.end, args.dataset_revision)
     tokenizer = _tokenizer(args)
@@ -92,21 +148,14 @@ def run_lcb(args: Namespace) -> dict:
     out = Path(args.out)
     sample(args, sampling, prompts, out, _settings(args, sampling, model, dataset))
     comps = _by_problem(out, list(prompts), sampling.n)
-    entries, correct = [], []
-    for p in problems:
-        verdicts = lcb.grade_problem(p, [r["text"] for r in comps[p.problem_id]], args.timeout, args.workers)
-        entries.append(_problem_entry(p.problem_id, comps[p.problem_id], verdicts, title=p.title,
-                                      platform=p.platform, difficulty=p.difficulty,
-                                      contest_date=p.contest_date.isoformat()))
-        correct.append([v["acc"] for v in verdicts])
-    agg = metrics.aggregate(correct)  # pass@1 (unbiased, = c/n) is pass@1 averaged over the n samples
+    entries, agg, lines = score_lcb(problems, comps, args.grader, args.timeout, args.workers)
     dataset["test_timeout_s"] = args.timeout
     results = report.build_results(task="lcb", model=model, backend=args.backend, prompt_style=args.prompt_style,
                                    sampling=sampling.__dict__, dataset=dataset, headline="pass@1",
-                                   metrics=agg, problems=entries)
-    report.write_outputs(results, out)
+                                   metrics=agg, problems=entries, grader=lcb_grader(args.grader, args.timeout))
+    report.write_outputs(results, out, lines)
     lcb.write_custom_evaluator(out / "lcb_custom_outputs.json", problems,
-                               {pid: [r["text"] for r in recs] for pid, recs in comps.items()})
+                               {pid: [r["text"] for r in recs] for pid, recs in comps.items()}, args.grader)
     return results
 
 

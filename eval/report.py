@@ -6,10 +6,17 @@
      "model": {"name", "revision", "fingerprint"}, "backend", "prompt_style",
      "sampling": {"n", "temperature", "top_p", "max_new_tokens", "seed"},
      "dataset": {"source", "revision", "files", ...},          # LCB adds release, window
-     "headline": {"metric", "mean", "ci95_low", "ci95_high"},  # avg@32 (AIME) / pass@1 (LCB)
+     "grader": {"name", "description", ...},                   # what decided each sample's verdict
+     "headline": {"metric", "mean", "ci95_low", "ci95_high", "grader"},  # avg@32 (AIME) / pass@1 (LCB)
      "metrics": {"avg@n": {...}, "pass@k": {...}, "maj@k": {...}},  # each {mean, stderr, ci95_*}
-     "generation": {"truncated_fraction", "mean_tokens"},
+     "generation": {"truncated_fraction", "mean_tokens"} | null,
+     "completions": {"path", "sha256", "format"} | null,       # set when graded from a completions file
      "problems": [{"problem_id", "n", "num_correct", "accuracy", "samples": [...]}, ...]}
+
+``grader.name`` is ``official`` / ``official-2505`` / ``judge`` for LiveCodeBench (``eval.lcb.GRADERS``) and
+``math_reward`` for AIME; ``headline.grader`` repeats it next to the number. Runs graded from a completions
+file (``--completions``) have ``backend`` "completions", ``generation`` null, and sampling values null
+except ``n``; their ``model`` is null unless ``--model`` named the weights.
 """
 
 from __future__ import annotations
@@ -22,17 +29,21 @@ from pathlib import Path
 SCHEMA_VERSION = 1
 
 
-def build_results(*, task: str, model: dict, backend: str, prompt_style: str, sampling: dict, dataset: dict,
-                  headline: str, metrics: dict, problems: list[dict]) -> dict:
+def build_results(*, task: str, model: dict, backend: str, prompt_style: str | None, sampling: dict, dataset: dict,
+                  headline: str, metrics: dict, problems: list[dict], grader: dict,
+                  completions: dict | None = None) -> dict:
     samples = [s for p in problems for s in p["samples"]]
+    generated = all("finish_reason" in s for s in samples)
     return {
         "schema_version": SCHEMA_VERSION, "task": task, "created": datetime.now(timezone.utc).isoformat(),
         "model": model, "backend": backend, "prompt_style": prompt_style, "sampling": sampling, "dataset": dataset,
-        "headline": {"metric": headline, **metrics[headline]}, "metrics": metrics,
+        "grader": grader, "headline": {"metric": headline, **metrics[headline], "grader": grader["name"]},
+        "metrics": metrics,
         "generation": {
             "truncated_fraction": sum(s["finish_reason"] == "length" for s in samples) / len(samples),
             "mean_tokens": sum(s["num_tokens"] for s in samples) / len(samples),
-        },
+        } if generated else None,
+        "completions": completions,
         "environment": {"python": platform.python_version(), **_versions()},
         "problems": problems,
     }
@@ -59,20 +70,25 @@ def markdown(results: dict) -> str:
     ds = results["dataset"]
     window = f", window {ds['window']['start']}..{ds['window']['end']}" if "window" in ds else ""
     s = results["sampling"]
+    comp, gen, grader = results.get("completions"), results.get("generation"), results["grader"]
     lines = [
-        f"## {results['task']}: {results['model']['name']}",
+        f"## {results['task']}: {results['model']['name'] or 'completions from ' + comp['path']}",
         "",
-        f"- weights: `{results['model']['fingerprint']}`",
+        f"- weights: `{results['model']['fingerprint']}`" if results["model"]["fingerprint"]
+        else "- weights: not named (graded from a completions file without --model)",
         f"- dataset: `{ds['source']}` @ `{ds.get('revision') or 'local'}`{window}, {len(results['problems'])} problems",
-        f"- sampling: n={s['n']}, temperature={s['temperature']}, top_p={s['top_p']}, "
-        f"max_new_tokens={s['max_new_tokens']}, seed={s['seed']}; prompt {results['prompt_style']}, "
-        f"backend {results['backend']}",
-        f"- truncated: {100 * results['generation']['truncated_fraction']:.1f}% of completions, "
-        f"mean length {results['generation']['mean_tokens']:.0f} tokens",
-        "",
-        "| metric | % (95% CI) |",
-        "| --- | --- |",
+        f"- grader: `{grader['name']}`: {grader['description']}",
     ]
+    if comp:
+        lines.append(f"- completions: `{comp['path']}` ({comp['format']}, `{comp['sha256']}`), n={s['n']}")
+    else:
+        lines.append(f"- sampling: n={s['n']}, temperature={s['temperature']}, top_p={s['top_p']}, "
+                     f"max_new_tokens={s['max_new_tokens']}, seed={s['seed']}; prompt {results['prompt_style']}, "
+                     f"backend {results['backend']}")
+    if gen:
+        lines.append(f"- truncated: {100 * gen['truncated_fraction']:.1f}% of completions, "
+                     f"mean length {gen['mean_tokens']:.0f} tokens")
+    lines += ["", f"| metric ({grader['name']}) | % (95% CI) |", "| --- | --- |"]
     lines += [f"| {name} | {_pct(m)} |" for name, m in results["metrics"].items() if isinstance(m, dict)]
     lines += ["", "| problem | correct / n | accuracy |", "| --- | --- | --- |"]
     lines += [f"| {p['problem_id']} | {p['num_correct']} / {p['n']} | {100 * p['accuracy']:.1f}% |"
@@ -103,15 +119,28 @@ def plot(results: dict, path: Path) -> None:
     right.set_ylim(0, 1)
     right.set_xlabel("k")
     right.legend()
-    right.set_title(f"headline {results['headline']['metric']} = {100 * results['headline']['mean']:.1f}%")
+    right.set_title(f"headline {results['headline']['metric']} = {100 * results['headline']['mean']:.1f}% "
+                    f"({results['grader']['name']} grader)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-def write_outputs(results: dict, out_dir: Path) -> dict[str, Path]:
-    """``results.json``, ``results.md`` and ``results.png`` in ``out_dir``."""
+def verdict_line(question_id: str, sample: int, grader: str, verdict: dict) -> dict:
+    """One line of ``verdicts.jsonl``: ``{"question_id", "sample", "passed", "grader", "failure", "per_test"}``
+    (+ ``pred`` for AIME); ``sample`` is the completion's position among its question's completions."""
+    line = {"question_id": question_id, "sample": sample, "passed": bool(verdict["acc"]), "grader": grader,
+            "failure": verdict.get("failure"), "per_test": verdict.get("per_test")}
+    return {**line, "pred": verdict["pred"]} if "pred" in verdict else line
+
+
+def write_outputs(results: dict, out_dir: Path, verdicts: list[dict] | None = None) -> dict[str, Path]:
+    """``results.json``, ``results.md``, ``results.png`` and (given) ``verdicts.jsonl`` in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / "results.json", "md": out_dir / "results.md", "png": out_dir / "results.png"}
+    if verdicts is not None:
+        paths["verdicts"] = out_dir / "verdicts.jsonl"
+        paths["verdicts"].write_text("".join(json.dumps(v, ensure_ascii=False) + "\n" for v in verdicts))
     paths["json"].write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
     paths["md"].write_text(markdown(results))
     plot(results, paths["png"])

@@ -77,15 +77,17 @@ def test_reward_tests_format(lcb_dir):
 
 def test_extract_code_and_custom_evaluator_format(lcb_dir, tmp_path):
     text = "<think>try ```python\nx=1\n```</think><answer>```python\nprint(3)\n```</answer>"
-    assert lcb.extract_code(text) == "print(3)\n"
-    assert lcb.extract_code("no code") == ""
+    assert lcb.extract_code(text, "judge") == "print(3)\n"  # the last complete block
+    assert lcb.extract_code(text) == "print(3)"  # official: the lines between the last two fence lines
+    assert lcb.extract_code("no code") == lcb.extract_code("no code", "judge") == ""
     problems, _ = lcb.load_lcb(str(lcb_dir), "release_v2")
     comps = {p.problem_id: [text, "none"] for p in problems}
     path = tmp_path / "custom.json"
-    lcb.write_custom_evaluator(path, problems, comps)
-    records = json.loads(path.read_text())
-    assert [r["question_id"] for r in records] == ["3001", "abc001", "abc002"]
-    assert records[0]["code_list"] == ["print(3)\n", ""]
+    for grader, code in (("official", "print(3)"), ("judge", "print(3)\n")):
+        lcb.write_custom_evaluator(path, problems, comps, grader)
+        records = json.loads(path.read_text())
+        assert [r["question_id"] for r in records] == ["3001", "abc001", "abc002"]
+        assert records[0]["code_list"] == [code, ""]
 
 
 def test_hub_dataset_offline_reads_the_local_cache(lcb_dir, tmp_path, monkeypatch):

@@ -76,12 +76,24 @@ def test_lcb_pipeline(tiny_model, lcb_dir, tmp_path):
     assert main(args + ["--score-only"]) == 0
     res = json.loads((out / "results.json").read_text())
     print((out / "results.md").read_text())
+    assert res["grader"]["name"] == res["headline"]["grader"] == "official"  # the default
+    assert "- grader: `official`" in (out / "results.md").read_text()
     by_id = {p["problem_id"]: p for p in res["problems"]}
     assert by_id["abc001"]["accuracy"] == 0.5 and by_id["abc002"]["accuracy"] == 0.0
-    assert by_id["abc002"]["samples"][0]["pass_frac"] == pytest.approx(0.5)
+    assert by_id["abc002"]["samples"][0]["failure"] == "wrong_answer"
     assert res["metrics"]["pass@1"]["mean"] == pytest.approx(0.5 / 3)
     custom = json.loads((out / "lcb_custom_outputs.json").read_text())
-    assert custom[1]["code_list"][0] == "a, b = map(int, input().split())\nprint(a + b)\n"
+    assert custom[1]["code_list"][0] == "a, b = map(int, input().split())\nprint(a + b)"  # LCB's extraction
+    verdicts = [json.loads(line) for line in (out / "verdicts.jsonl").read_text().splitlines()]
+    assert len(verdicts) == 12 and verdicts[4] == {"question_id": "abc001", "sample": 0, "passed": True,
+                                                   "grader": "official", "failure": "none",
+                                                   "per_test": ["pass", "pass", "pass"]}
+    assert verdicts[8]["per_test"] == ["pass", "wrong_answer"]  # abc002 sample 0: public passes, private not
+
+    assert main(args + ["--score-only", "--grader", "judge"]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["grader"]["name"] == "judge" and res["metrics"]["pass@1"]["mean"] == pytest.approx(0.5 / 3)
+    assert res["problems"][2]["samples"][0]["pass_frac"] == pytest.approx(0.5)
 
 
 def test_chat_prompt_style(tiny_model):

@@ -1,5 +1,6 @@
 """Every command in eval/README.md and in the task YAML header is exercised: CPU ones run, GPU ones parse."""
 
+import json
 import os
 import re
 import shlex
@@ -18,7 +19,7 @@ COMMANDS = [line for block in re.findall(r"```bash\n(.*?)```", README, re.DOTALL
 
 
 def test_readme_lists_the_commands():
-    assert sum(c.startswith("python -m eval") for c in COMMANDS) == 4
+    assert sum(c.startswith("python -m eval") for c in COMMANDS) == 7
     assert sum(c.startswith("lm-eval") for c in COMMANDS) == 2
 
 
@@ -50,12 +51,16 @@ def test_cpu_eval_commands_run(tiny_model, aime_file, lcb_dir, tmp_path, monkeyp
 
     for name, value in {"MODEL": tiny_model, "AIME_FILE": aime_file, "LCB_DIR": lcb_dir, "OUT": tmp_path}.items():
         monkeypatch.setenv(name, str(value))
-    cpu = [c for c in COMMANDS if "--backend transformers" in c]
-    assert len(cpu) == 2
+    cpu = [c for c in COMMANDS if "--backend transformers" in c or "--completions" in c]
+    assert len(cpu) == 5
+    monkeypatch.chdir(REPO)  # the --completions commands name files of the checkout
     for cmd in cpu:
         assert main(shlex.split(os.path.expandvars(cmd))[3:]) == 0
     assert (tmp_path / "smoke-aime24" / "results.json").exists()
     assert (tmp_path / "smoke-lcb" / "lcb_custom_outputs.json").exists()
+    for name, grader in (("graded-lcb", "official"), ("graded-lcb-judge", "judge"), ("graded-aime24", "math_reward")):
+        assert json.loads((tmp_path / name / "results.json").read_text())["headline"]["grader"] == grader
+        assert (tmp_path / name / "verdicts.jsonl").stat().st_size > 0
 
 
 @pytest.mark.slow

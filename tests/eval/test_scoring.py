@@ -1,4 +1,5 @@
-"""Scoring on hand-checked completions, through the training rewards (verl_srpo.rewards)."""
+"""Scoring on hand-checked completions, through the training rewards (verl_srpo.rewards): the AIME
+scorer and LiveCodeBench's ``judge`` grader (the official one: test_lcb_official.py)."""
 
 import pytest
 
@@ -33,14 +34,16 @@ def test_code_scoring_hand_checked(lcb_dir):
     pytest.importorskip("verl_srpo.rewards.code")
     problems = {p.problem_id: p for p in lcb.load_lcb(str(lcb_dir), "release_v2")[0]}
     tests = lcb.reward_tests(problems["abc001"])
-    assert lcb.grade_sample(RIGHT_PROGRAM, tests)["acc"] is True
-    assert lcb.grade_sample(RIGHT_PROGRAM.replace("a + b", "a - b"), tests)["acc"] is False  # wrong
-    assert lcb.grade_sample("<answer>no code here</answer>", tests)["acc"] is False  # no program
-    public_only = lcb.grade_sample(PUBLIC_ONLY, lcb.reward_tests(problems["abc002"], private=False))
-    full = lcb.grade_sample(PUBLIC_ONLY, lcb.reward_tests(problems["abc002"]))
+    assert lcb.grade_sample(RIGHT_PROGRAM, tests, grader="judge")["acc"] is True
+    assert lcb.grade_sample(RIGHT_PROGRAM.replace("a + b", "a - b"), tests, grader="judge")["acc"] is False  # wrong
+    assert lcb.grade_sample("<answer>no code here</answer>", tests, grader="judge")["acc"] is False  # no program
+    public_only = lcb.grade_sample(PUBLIC_ONLY, lcb.reward_tests(problems["abc002"], private=False), grader="judge")
+    full = lcb.grade_sample(PUBLIC_ONLY, lcb.reward_tests(problems["abc002"]), grader="judge")
     assert public_only["acc"] is True and full["acc"] is False and full["pass_frac"] == pytest.approx(0.5)
-    assert lcb.grade_sample(FUNCTIONAL, lcb.reward_tests(problems["3001"]))["acc"] is True
-    assert lcb.grade_sample(FUNCTIONAL.replace("a + b", "a * b"), lcb.reward_tests(problems["3001"]))["acc"] is False
+    assert full["per_test"] == ["pass", "wrong_answer"] and full["failure"] == "wrong_answer"
+    fn_tests = lcb.reward_tests(problems["3001"])
+    assert lcb.grade_sample(FUNCTIONAL, fn_tests, grader="judge")["acc"] is True
+    assert lcb.grade_sample(FUNCTIONAL.replace("a + b", "a * b"), fn_tests, grader="judge")["acc"] is False
 
 
 def test_code_scoring_follows_lcb_comparison_rules():
@@ -48,5 +51,5 @@ def test_code_scoring_follows_lcb_comparison_rules():
     pytest.importorskip("verl_srpo.rewards.code")
     tests = {"inputs": ["\n"], "outputs": ["1.50 2\n3\n"], "fn_name": None}
     loose = "<answer>```python\nprint('1.5  2.0  ')\nprint()\nprint(' 3')\n```</answer>"
-    assert lcb.grade_sample(loose.replace("print()\n", ""), tests)["acc"] is True
-    assert lcb.grade_sample("<answer>```python\nprint('1.5 2 3')\n```</answer>", tests)["acc"] is False
+    assert lcb.grade_sample(loose.replace("print()\n", ""), tests, grader="judge")["acc"] is True
+    assert lcb.grade_sample("<answer>```python\nprint('1.5 2 3')\n```</answer>", tests, grader="judge")["acc"] is False

@@ -126,16 +126,19 @@ def return_matches(got_json: str, expected) -> bool:
     return got == exp or (isinstance(exp, list) and len(exp) == 1 and got == exp[0])
 
 
-def score_code(solution_str: str, tests, max_tests: int = 0, **limits) -> dict:
+def score_code(solution_str: str, tests, max_tests: int = 0, *, extracted: bool = False, per_test: bool = False,
+               **limits) -> dict:
     """Score a reply against its tests.
 
     Args:
         solution_str: the model reply; its last fenced code block is run.
         tests: canonical tests (module docstring).
         max_tests: run only the first ``max_tests`` tests (0: all).
+        extracted: ``solution_str`` is the program itself (e.g. LiveCodeBench's custom-evaluator input).
+        per_test: also return ``"per_test"``, the failure kind of each test ("none" when it passed).
         **limits: fields of :class:`verl_srpo.rewards.sandbox.Limits` (``timeout_s``, ``memory_mb``, ...).
     Returns:
-        {"acc": 0|1, "pass_frac": float, "failure": str, "n_tests": int}
+        {"acc": 0|1, "pass_frac": float, "failure": str, "n_tests": int} (+ "per_test": [str])
     """
     inputs, outputs, fn_name = parse_tests(tests)
     valid = {f.name for f in dataclasses.fields(Limits)}
@@ -143,14 +146,15 @@ def score_code(solution_str: str, tests, max_tests: int = 0, **limits) -> dict:
         raise ValueError(f"unknown sandbox limits {sorted(set(limits) - valid)}; valid: {sorted(valid)}")
     if max_tests:
         inputs, outputs = inputs[:max_tests], outputs[:max_tests]
-    code = extract_code(solution_str)
+    code = solution_str if extracted else extract_code(solution_str)
     if code is None:
-        return {"acc": 0, "pass_frac": 0.0, "failure": "no_code", "n_tests": len(inputs)}
+        out = {"acc": 0, "pass_frac": 0.0, "failure": "no_code", "n_tests": len(inputs)}
+        return {**out, "per_test": []} if per_test else out
     if fn_name is None:
         runs = run_program(code, [_text(i) for i in inputs], None, Limits(**limits))
     else:
         runs = run_program(code, [call_args(i) for i in inputs], fn_name, Limits(**limits))
-    passed, failure = 0, "none"
+    passed, failure, kinds = 0, "none", []
     for run, expected in zip(runs, outputs):
         if run.status == "ok":
             ok = stdout_matches(run.out, expected) if fn_name is None else return_matches(run.out, expected)
@@ -158,7 +162,9 @@ def score_code(solution_str: str, tests, max_tests: int = 0, **limits) -> dict:
         else:
             kind = "timeout" if run.status == "skipped" else run.status
         passed += kind == "none"
+        kinds.append(kind)
         if failure == "none":
             failure = kind
     n = len(runs)
-    return {"acc": int(passed == n), "pass_frac": passed / n, "failure": failure, "n_tests": n}
+    out = {"acc": int(passed == n), "pass_frac": passed / n, "failure": failure, "n_tests": n}
+    return {**out, "per_test": kinds} if per_test else out

@@ -1,0 +1,365 @@
+"""LiveCodeBench's test harness, re-enacted inside the sandbox for ONE program and ALL its tests.
+
+The evaluation process never imports this file: :mod:`eval.lcb_official` reads its source and runs it as
+the program of one sandbox run (:func:`verl_srpo.rewards.sandbox.run_program`, standard library only),
+with one JSON request on stdin::
+
+    {"code": str, "inputs": [str, ...], "fn_name": str | null, "timeout": float, "stdin": "2501" | "2505"}
+
+and writes one JSON reply to the stdout it was started with::
+
+    {"results": [{"status": "ok", "key": str} | {"status": "timeout" | "runtime_error", "error": str}, ...]}
+    {"setup": {"kind": "compile_error" | "runtime_error", "error": str}}   # the program never got to a test
+    {"killed": str}                                                       # LCB's worker process would die
+
+It reproduces, in its own code, what LiveCodeBench's ``lcb_runner/evaluation/testing_util.py`` does in the
+process that runs a program (commit b95a71c, 2025-01-18, unchanged until 2025-05-23 and identical to PyPI
+``nvidia-livecodebench`` 26.3; ``"stdin": "2505"`` selects the stdin stand-in of commit 16de2a1):
+
+- the process: ``reliability_guard()`` (``quit``, ``help``, ``os.kill``/``getcwd``/``chdir``/... set to
+  None; ``resource``, ``psutil``, ... unimportable), ``sys.set_int_max_str_digits(50000)``; the real
+  stdin and stdout are the harness's own (empty, unread);
+- every program gets the same import prelude (star imports of 18 modules, ``sys.setrecursionlimit(50000)``);
+- stdin programs: a last ``if __name__ == '__main__':`` is unwrapped, top-level imports are kept and every
+  other top-level statement becomes the body of ``wrapped_function()``, called once per test with stdout
+  captured in a ``StringIO`` and stdin patched as LCB patches it; ``SystemExit`` ends a test normally;
+- functional programs: run once; ``Solution()`` is built once if the text contains ``class Solution``; the
+  same function or instance serves every test; a returned tuple becomes a list;
+- each test under a wall-clock alarm of ``timeout`` seconds; the first error or timeout ends the program.
+
+The expected outputs never enter this process. Each test's result goes back as a digest under LCB's
+comparison rule (:func:`stdout_key` of the captured stdout, :func:`value_key` of the return value), and the
+caller compares it with the same digest of the expected output: a few bytes per test, whatever the output
+size.
+"""
+
+import ast
+import builtins
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import types
+from contextlib import ExitStack
+from decimal import Decimal
+from fractions import Fraction
+from io import StringIO
+from unittest import mock
+
+# LCB's import prelude: star imports in this order (later ones shadow earlier names), then plain imports.
+STAR_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
+                "statistics", "itertools", "functools", "operator", "io", "sys", "json", "builtins", "typing")
+PLAIN_MODULES = STAR_MODULES[:-2]
+PRELUDE = ("".join(f"from {m} import *\n" for m in STAR_MODULES) + "".join(f"import {m}\n" for m in PLAIN_MODULES)
+           + "sys.setrecursionlimit(50000)\n")
+# reliability_guard(): names set to None before any program runs.
+OS_DISABLED = ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid", "fork", "forkpty",
+               "killpg", "rename", "renames", "truncate", "replace", "unlink", "fchmod", "fchown", "chmod", "chown",
+               "chroot", "lchflags", "lchmod", "lchown", "getcwd", "chdir")
+MODULES_DISABLED = ("ipdb", "joblib", "resource", "psutil", "tkinter")
+ERROR_CHARS = 300
+
+
+class TimeoutException(Exception):  # LCB's name: a test is a timeout when repr(e) contains it
+    pass
+
+
+def _on_alarm(signum, frame):
+    print("timeout occured: alarm went off")  # LCB prints this into the captured stdout, typo included
+    raise TimeoutException
+
+
+def _arm(seconds):
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def _guard():
+    builtins.quit = None
+    builtins.help = None
+    os.environ["OMP_NUM_THREADS"] = "1"
+    for name in OS_DISABLED:
+        setattr(os, name, None)
+    shutil.rmtree = shutil.move = shutil.chown = None
+    subprocess.Popen = None
+    for name in MODULES_DISABLED:
+        sys.modules[name] = None
+
+
+def unwrap_main_guard(code):
+    """A last top-level ``if __name__ == '__main__':`` replaced by its body (other positions stay)."""
+    try:
+        tree = ast.parse(code)
+        last = tree.body[-1]
+        if isinstance(last, ast.If) and ast.unparse(last.test).strip() == "__name__ == '__main__'":
+            return ast.unparse(tree.body[:-1]) + "\n" + ast.unparse(last.body)
+    except Exception:
+        pass
+    return code
+
+
+def as_function(code):
+    """The prelude, the program's top-level imports, and ``def wrapped_function():`` holding the rest.
+
+    Unparsable code comes back unchanged (it then fails to compile, as in LCB)."""
+    try:
+        tree = ast.parse(code)
+        imports = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
+        rest = [s for s in tree.body if not isinstance(s, (ast.Import, ast.ImportFrom))]
+        args = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
+        func = ast.FunctionDef(name="wrapped_function", args=args, body=rest, decorator_list=[], lineno=-1)
+        if "type_params" in ast.FunctionDef._fields:  # Python >= 3.12; LCB runs on 3.11, which has none
+            func.type_params = []
+        return PRELUDE + "\n" + ast.unparse(imports) + "\n" + ast.unparse(func)
+    except Exception:
+        return code
+
+
+def load(code, attr, timeout):
+    """Execute the program as module ``tmp_sol``; its ``attr`` (on ``Solution()`` when the text says
+    ``class Solution``), or None. Raises what the program raises."""
+    _arm(timeout)
+    try:
+        module = types.ModuleType("tmp_sol", "")
+        exec(code, module.__dict__)
+        owner = module.Solution() if "class Solution" in code else module
+    finally:
+        _arm(0)
+    try:
+        return getattr(owner, attr)
+    except Exception:
+        return None
+
+
+class _Buffer2505:
+    def __init__(self, text):
+        self._data = text.encode("utf-8")
+
+    def read(self, *args):
+        return self._data
+
+    def readline(self, *args):  # always the first line
+        return self._data.split(b"\n")[0] + b"\n"
+
+
+class _Stdin2505:
+    """sys.stdin of LCB since 2025-05-23: whole input on every read()/readlines(), a ``buffer``, no iteration."""
+
+    def __init__(self, text):
+        self._text, self._io, self.buffer = text, StringIO(text), _Buffer2505(text)
+
+    def read(self, *args):
+        return self._text
+
+    def readline(self, *args):
+        return self._io.readline(*args)
+
+    def readlines(self, *args):
+        return self._text.split("\n")
+
+    def __getattr__(self, name):
+        return getattr(self._io, name)
+
+
+def _patch_stdin(stack, text, variant):
+    """LCB stacks five ``mock.patch`` decorators, entered bottom-up: ``read``, ``readlines`` and ``readline``
+    are patched on the process's real stdin (what ``from sys import stdin`` bound at load time sees), and
+    only then ``sys.stdin`` and ``builtins.open`` are replaced (a name bound by ``from builtins import *``
+    keeps the real ``open``)."""
+    lines = iter(text.split("\n"))
+    stack.enter_context(mock.patch("sys.stdin.read", lambda *args: text))
+    stack.enter_context(mock.patch("sys.stdin.readlines", lambda *args: text.split("\n")))
+    stack.enter_context(mock.patch("sys.stdin.readline", lambda *args: next(lines)))
+    stack.enter_context(mock.patch("sys.stdin", StringIO(text) if variant == "2501" else _Stdin2505(text)))
+    stack.enter_context(mock.patch("builtins.open", mock.mock_open(read_data=text)))
+
+
+def _failed(exc):
+    kind = "timeout" if "timeoutexception" in repr(exc).lower() else "runtime_error"
+    return {"status": kind, "error": repr(exc)[:ERROR_CHARS]}
+
+
+def run_stdin_test(func, text, timeout, variant):
+    captured = StringIO()
+    captured.close = lambda _unused: 1  # LCB's capture ignores close(x); a bare close() raises TypeError
+    saved = sys.stdout
+    _arm(timeout)
+    sys.stdout = captured
+    try:
+        with ExitStack() as stack:
+            _patch_stdin(stack, text, variant)
+            try:
+                func()
+            except SystemExit:
+                pass
+        _arm(0)
+        output = captured.getvalue()
+    except Exception as exc:
+        _arm(0)
+        return _failed(exc)
+    finally:
+        _arm(0)
+        sys.stdout = saved
+    return {"status": "ok", "key": stdout_key(output)}
+
+
+def run_call_test(func, args, timeout):
+    _arm(timeout)
+    try:
+        value = func(*args)
+        _arm(0)
+        if isinstance(value, tuple):  # LCB: "don't penalize model if it produces tuples instead of lists"
+            value = list(value)
+        return {"status": "ok", "key": value_key(value)}  # LCB compares inside its try: errors are runtime errors
+    except Exception as exc:
+        _arm(0)
+        return _failed(exc)
+    finally:
+        _arm(0)
+
+
+MAX_ZEROS = 40  # integers with up to this many trailing zeros are written out in number keys
+
+
+def _number_key(negative, digits, exponent):
+    """The key of the number ``(-1)**negative * int(digits) * 10**exponent``: equal numbers, equal keys
+    ("1.50" and "1.5", "-0" and "0", "1e2" and "100.0"), computed exactly, without context rounding."""
+    digits = digits.lstrip("0")
+    if not digits:
+        return "0"
+    kept = digits.rstrip("0")
+    exponent += len(digits) - len(kept)
+    sign = "-" if negative else ""
+    if 0 <= exponent <= MAX_ZEROS:
+        return f"{sign}{kept}{'0' * exponent}"  # an integer, as it is usually printed
+    return f"{sign}{kept}e{exponent}"
+
+
+PLAIN_NUMBER = re.compile(r"([+-]?)([0-9]*)\.?([0-9]*)")
+INT_LINE = re.compile(r"(?:-?[1-9][0-9]*|0)(?:[ \t]+(?:-?[1-9][0-9]*|0))*")  # most output lines: their own key
+
+
+def _token_key(tok):
+    """The number key of ``Decimal(tok)``, or None when ``tok`` is no number or a NaN."""
+    plain = PLAIN_NUMBER.fullmatch(tok)
+    if plain and (plain[2] or plain[3]):
+        sign, whole, frac = plain.groups()
+        return _number_key(sign == "-", whole + frac, -len(frac))
+    try:
+        number = Decimal(tok)
+    except Exception:
+        return None
+    if number.is_nan():
+        return None
+    if number.is_infinite():
+        return "-inf" if number.is_signed() else "inf"
+    sign, digits, exponent = number.as_tuple()
+    return _number_key(sign, "".join(map(str, digits)), exponent)
+
+
+def _line_key(line):
+    """A stripped line passes against another when equal, or when both are lists of equal Decimals: the
+    number form for lines that are all numbers (none NaN, which equals nothing), else the text itself."""
+    if INT_LINE.fullmatch(line) and "0" * (MAX_ZEROS + 1) not in line:
+        return ["numbers", line.split()]
+    keys = [_token_key(tok) for tok in line.split()]
+    return ["text", line] if None in keys else ["numbers", keys]
+
+
+def stdout_key(text):
+    """A digest of stdout under LCB's stdout rule (``grade_stdio``): two outputs pass against each other
+    exactly when their keys are equal (strip, split on newlines, strip each line, equal line counts, each
+    line equal as text or as Decimal tokens; a signalling NaN, a runtime error there, never matches)."""
+    digest = hashlib.sha256()
+    for line in text.strip().split("\n"):
+        digest.update(json.dumps(_line_key(line.strip())).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def _value_tree(value, never):
+    if value is None:
+        return ["none"]
+    if isinstance(value, str):
+        return ["str", str(value)]
+    if isinstance(value, complex):
+        if value.imag != 0:
+            return ["never", never]
+        value = value.real
+    if isinstance(value, (int, float, Fraction, Decimal)):  # bool is an int: True == 1 == 1.0 == Fraction(1)
+        if value != value:  # NaN (a signalling Decimal NaN raises here, a runtime error, as in LCB's ==)
+            return ["never", never]
+        if value in (float("inf"), float("-inf")):
+            return ["number", "inf" if value > 0 else "-inf"]
+        exact = Fraction(value)
+        return ["number", hex(exact.numerator), hex(exact.denominator)]
+    if isinstance(value, list):
+        return ["list", [_value_tree(v, never) for v in value]]
+    if isinstance(value, tuple):
+        return ["tuple", [_value_tree(v, never) for v in value]]
+    if isinstance(value, dict):
+        items = [[json.dumps(_value_tree(k, never)), _value_tree(v, never)] for k, v in value.items()]
+        return ["dict", sorted(items, key=lambda kv: kv[0])]
+    return ["never", never]  # a set, bytes, an object: equal to no JSON value
+
+
+def value_key(value):
+    """A digest of a value under Python's ``==`` against JSON values (LCB's ``grade_call_based``): a
+    returned value and ``json.loads(expected)`` are equal exactly when their keys are equal. Numbers
+    compare by exact value across int/float/bool/Fraction/Decimal, lists and tuples differ, dicts ignore
+    order; sets, objects and NaN equal nothing."""
+    never = os.urandom(16).hex()  # fresh for every key: such values match no other key, not even their own
+    return hashlib.sha256(json.dumps(_value_tree(value, never)).encode()).hexdigest()
+
+
+def grade(request):
+    code, fn_name, timeout = request["code"], request["fn_name"], request["timeout"]
+    if fn_name is None:
+        code = as_function(unwrap_main_guard(code))
+    else:
+        code = PRELUDE + "\n\n" + code
+    try:
+        func = load(code, fn_name or "wrapped_function", timeout)
+        if func is None:
+            raise AttributeError(f"the program defines no {fn_name or 'wrapped_function'}")
+        inputs = request["inputs"] if fn_name is None else [[json.loads(a) for a in t.split("\n")]
+                                                              for t in request["inputs"]]
+    except Exception as exc:
+        kind = "compile_error" if isinstance(exc, SyntaxError) else "runtime_error"
+        return {"setup": {"kind": kind, "error": repr(exc)[:ERROR_CHARS]}}
+    results = []
+    for test in inputs:
+        if fn_name is None:
+            results.append(run_stdin_test(func, test, timeout, request["stdin"]))
+        else:
+            results.append(run_call_test(func, test, timeout))
+        if results[-1]["status"] != "ok":
+            break
+    return {"results": results}
+
+
+def main():
+    request = json.loads(sys.stdin.read())
+    reply_fd = os.dup(1)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the harness's own stdin: empty
+    os.dup2(os.memfd_create("unread"), 1)  # and its own stdout, which nobody reads
+    sys.stdin = open(0, encoding="utf-8", closefd=False)
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(50000)
+    _guard()
+    signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        reply = grade(request)
+    except BaseException as exc:  # SystemExit & co. escape LCB's handlers and end its worker process
+        reply = {"killed": repr(exc)[:ERROR_CHARS]}
+    data = json.dumps(reply).encode()
+    while data:
+        data = data[os.write(reply_fd, data):]
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
