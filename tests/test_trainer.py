@@ -231,17 +231,25 @@ def test_resume_with_rows_in_another_order_draws_the_uninterrupted_batches(trans
     assert "come in another order than in the checkpoint's run" in caplog.text
 
 
-def test_resume_with_other_ids_of_the_same_count_is_refused(transfer_queue, fit_run, tmp_path):
-    math = write_parquet(tmp_path / "math.parquet", MATH_ROWS + CODE_ROWS)
-    fit_run([math], "trainer.total_training_steps=3")
-    renumbered = [(i + 1000 if i in (100, 101) else i, d, s) for i, d, s in MATH_ROWS + CODE_ROWS]
-    other = write_parquet(tmp_path / "renumbered.parquet", renumbered)
+@pytest.mark.parametrize("change", ["renumbered", "relabelled"])
+def test_resume_on_other_prompts_of_the_same_count_is_refused(transfer_queue, fit_run, tmp_path, change):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    fit_run([data], "trainer.total_training_steps=3")
+    if change == "renumbered":  # extra_info.index rewritten for two rows
+        rows = [(i + 1000 if i in (100, 101) else i, d, s) for i, d, s in MATH_ROWS + CODE_ROWS]
+    else:  # one math row now says code
+        rows = [(i, "code" if i == 107 else d, s) for i, d, s in MATH_ROWS + CODE_ROWS]
+    other = write_parquet(tmp_path / "other.parquet", rows)
     with pytest.raises(ValueError) as err:
         fit_run([other], "trainer.total_training_steps=6", resume=3)
     message = str(err.value)
     assert "saved over other training prompts (12 prompts then, 12 now)" in message
-    assert "2 of its prompts are not in this run's data (extra_info.index [100, 101])" in message
-    assert "2 of this run's prompts are not in it ([1100, 1101])" in message
+    assert "trainer.resume_mode=disable" in message
+    if change == "renumbered":
+        assert "2 of its prompts are not in this run's data (extra_info.index [100, 101])" in message
+        assert "2 of this run's prompts are not in it ([1100, 1101])" in message
+    else:
+        assert "1 prompts changed domain (107: math -> code)" in message
 
 
 def test_resume_with_a_new_train_batch_size_mid_epoch_cuts_the_epoch(transfer_queue, fit_run, tmp_path, caplog):
