@@ -15,11 +15,13 @@ numpy. :class:`BoundaryReport` is what the sampler logs of each boundary.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
+logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
 
 UNSEEN, ALL_WRONG, MIXED, ALL_CORRECT = 0, 1, 2, 3
 

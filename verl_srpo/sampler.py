@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -33,6 +34,7 @@ from verl_srpo.history import BoundaryReport, Floor, Moves, PromptHistory
 from verl_srpo.stages import Rows, StagePlan, step_counts
 
 logger = logging.getLogger(__name__)
+logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
 
 STATE_VERSION = 2  # 1: by row position, without ids (refused: it cannot be checked against the data)
 

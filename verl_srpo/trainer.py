@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import random
 from typing import Any
 
@@ -49,6 +50,7 @@ from verl_srpo.startup import assert_ready
 TRAINER_MODE = "srpo"
 
 logger = logging.getLogger(__name__)
+logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
 
 
 def build_sampler(config: Any, dataset: Any) -> SRPOBatchSampler:
