@@ -98,7 +98,8 @@ def count_in_steps(config: Any, steps_per_epoch: int, rows: int) -> str:
     with open_dict(config):
         config.trainer.total_epochs = needed
     message = (f"srpo: trainer.total_epochs={epochs} would stop verl's loop after {epochs * steps_per_epoch} steps "
-               f"({where.format(epochs)}), before trainer.total_training_steps={requested}. A verl-srpo run is "
+               f"(verl's epoch: {rows} training rows // data.train_batch_size={config.data.train_batch_size} = "
+               f"{steps_per_epoch} steps), before trainer.total_training_steps={requested}. A verl-srpo run is "
                f"counted in steps: trainer.total_epochs is raised to {needed}, so the run lasts {requested} steps.")
     logger.warning(message)
     return message
