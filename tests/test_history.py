@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from verl_srpo.history import ALL_CORRECT, ALL_WRONG, MIXED, UNSEEN, PromptHistory, group_outcomes
+from verl_srpo.history import (
+    ALL_CORRECT,
+    ALL_WRONG,
+    MIXED,
+    UNSEEN,
+    BoundaryReport,
+    Floor,
+    PromptHistory,
+    group_outcomes,
+)
 
 
 def test_group_outcomes_by_row():
@@ -18,9 +27,9 @@ def test_group_outcomes_by_row():
 def test_boundary_drops_only_all_correct_and_keeps_all_wrong():
     h = PromptHistory(6)
     h.record(np.array([0, 0, 1, 1, 2, 2]), np.array([1, 1, 0, 0, 1, 0], dtype=bool))
-    report = h.boundary(np.ones(6, dtype=bool), np.random.default_rng(0))
+    moves = h.boundary(np.ones(6, dtype=bool), np.random.default_rng(0))
     assert h.active.tolist() == [False, True, True, True, True, True]  # 0 solved; 1 all wrong, 2 mixed stay
-    assert (report.dropped, report.readmitted, report.held_back, report.pool_size) == (1, 0, 0, 5)
+    assert (moves.dropped.tolist(), moves.readmitted.tolist(), moves.held_back.tolist()) == ([0], [], [])
     assert h.dropped_total == 1
     # A dropped prompt stays out at later boundaries (default: gone for good).
     h.boundary(np.ones(6, dtype=bool), np.random.default_rng(1))
@@ -46,20 +55,22 @@ def test_boundary_only_touches_eligible_rows():
 def test_min_pool_size_holds_back_drops(caplog):
     h = PromptHistory(10, min_pool_size=7)
     h.record(np.arange(5), np.ones(5, dtype=bool))  # 5 solved, but only 3 may go
-    report = h.boundary(np.ones(10, dtype=bool), np.random.default_rng(0))
-    assert (report.dropped, report.held_back, report.pool_size) == (3, 2, 7)
+    moves = h.boundary(np.ones(10, dtype=bool), np.random.default_rng(0))
+    assert (len(moves.dropped), len(moves.held_back)) == (3, 2)
+    assert sorted(moves.dropped.tolist() + moves.held_back.tolist()) == [0, 1, 2, 3, 4]
     assert int(h.active.sum()) == 7 and h.active[5:].all()
-    assert "min_pool_size=7" in caplog.text
-    assert h.boundary(np.ones(10, dtype=bool), np.random.default_rng(1)).dropped == 0  # at the floor
+    assert "5 prompts of the pool were all correct" in caplog.text and "keeps at least 7" in caplog.text
+    assert "dropping 3 at random, holding back 2" in caplog.text
+    assert len(h.boundary(np.ones(10, dtype=bool), np.random.default_rng(1)).dropped) == 0  # at the floor
 
 
 def test_readmit_fraction_puts_back_previously_dropped_with_fresh_history():
     h = PromptHistory(10, readmit_fraction=0.5)
     h.record(np.arange(4), np.ones(4, dtype=bool))
     first = h.boundary(np.ones(10, dtype=bool), np.random.default_rng(0))
-    assert (first.dropped, first.readmitted) == (4, 0)  # nothing was out before this boundary
+    assert (len(first.dropped), len(first.readmitted)) == (4, 0)  # nothing was out before this boundary
     second = h.boundary(np.ones(10, dtype=bool), np.random.default_rng(0))
-    assert (second.dropped, second.readmitted) == (0, 2)  # round(0.5 * 4)
+    assert (len(second.dropped), len(second.readmitted)) == (0, 2)  # round(0.5 * 4)
     back = np.flatnonzero(h.active[:4])
     assert len(back) == 2 and (h.outcome[back] == UNSEEN).all()
     assert h.readmitted_total == 2
@@ -75,6 +86,42 @@ def test_state_round_trip_and_size_check():
     assert g.dropped_total == 1
     with pytest.raises(ValueError, match="same data.train_files"):
         PromptHistory(8).load_state_dict(h.state_dict())
+
+
+def test_floor_warning_is_said_once_then_only_when_its_numbers_change(caplog):
+    h = PromptHistory(10, min_pool_size=8)
+    everything = np.ones(10, dtype=bool)
+    h.record(np.arange(10), np.ones(10, dtype=bool))  # all solved: 2 go, 8 held back
+    h.boundary(everything, np.random.default_rng(0))
+    for seed in (1, 2, 3):  # still all solved, at the floor: the same numbers (8 solved, floor 8, 0 dropped)
+        h.record(np.arange(10), np.ones(10, dtype=bool))
+        h.boundary(everything, np.random.default_rng(seed))
+    lines = [r.getMessage() for r in caplog.records if "were all correct" in r.getMessage()]
+    assert len(lines) == 2  # 10 solved -> 2 dropped; then 8 solved -> 0 dropped, said once for three boundaries
+    assert "10 prompts of the pool" in lines[0] and "dropping 2" in lines[0]
+    assert "8 prompts of the pool" in lines[1] and "dropping 0 at random, holding back 8" in lines[1]
+
+
+def test_each_floor_keeps_its_own_prompts():
+    """Two floors (two domains): solving all of one domain cannot empty it, whatever the other holds."""
+    h = PromptHistory(8)
+    math, code = np.arange(8) < 4, np.arange(8) >= 4
+    h.record(np.arange(4), np.ones(4, dtype=bool))  # every math prompt solved, no code prompt
+    floors = [Floor("the math pool", math, 2), Floor("the code pool", code, 2)]
+    moves = h.boundary(np.ones(8, dtype=bool), np.random.default_rng(0), floors)
+    assert len(moves.dropped) == 2 and len(moves.held_back) == 2 and h.active[:4].sum() == 2
+    assert h.active[4:].all()
+
+
+def test_boundary_report_metrics_and_line():
+    report = BoundaryReport(3, 2, ["code", "math"], np.array([1, 4]), np.array([0, 0]), np.array([0, 2]),
+                            np.array([9, 6]), [])
+    metrics = report.metrics()
+    assert metrics["srpo/boundary/dropped"] == 5 and metrics["srpo/boundary/math/dropped"] == 4
+    assert metrics["srpo/boundary/held_back"] == 2 and metrics["srpo/boundary/code/pool_size"] == 9
+    assert metrics["srpo/boundary/epoch"] == 3 and metrics["srpo/boundary/exhausted"] == 0
+    assert report.summary() == ("srpo: epoch 3 (stage 2) boundary: dropped 5 (code 1, math 4), readmitted 0 "
+                                "(code 0, math 0), held back 2 (code 0, math 2), pool 15 (code 9, math 6)")
 
 
 @pytest.mark.slow

@@ -101,3 +101,13 @@ def test_hr_switch_must_be_a_boolean(compose):
 
 def test_train_batch_must_be_whole_fetches(compose):
     _one_problem(compose([*GOOD, "data.train_batch_size=256", "data.gen_batch_size=96"]), "multiple of data.gen_batch_size")
+
+
+@pytest.mark.parametrize("override, needle", [
+    ("trainer.total_training_steps=0", "trainer.total_training_steps=0 must be a positive integer"),
+    ("trainer.total_training_steps=2.5", "trainer.total_training_steps=2.5 must be a positive integer"),
+    ("trainer.total_epochs=0", "trainer.total_epochs=0 must be a positive integer"),
+])
+def test_run_length_must_be_counts(compose, override, needle):
+    """A too-low total_epochs for the steps is raised by the trainer (tests/test_trainer.py); this is the rest."""
+    _one_problem(compose([*GOOD, override]), needle)

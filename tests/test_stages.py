@@ -6,7 +6,7 @@ import pytest
 from omegaconf import OmegaConf
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
-from verl_srpo.stages import StagePlan, StageSwitch, read_rows
+from verl_srpo.stages import StagePlan, StageSwitch, read_rows, step_counts
 
 
 def write_parquet(path, rows):
@@ -36,6 +36,7 @@ def test_read_rows_with_ability_and_data_source_fallback(tmp_path):
     rows = read_rows(dataset(path), "ability", {"lcb": "code", "aime": "MATH"})
     assert rows.ids.tolist() == [70, 3, 12, 5]
     assert [rows.domain_names[c] for c in rows.domain] == ["math", "code", "code", "math"]
+    assert rows.domain_names == ["code", "math"]  # codes in name order, whatever row comes first
 
 
 def test_rows_without_domain_fail_with_the_sources(tmp_path):
@@ -79,3 +80,32 @@ def test_stage_switch_by_step_or_epoch_whichever_first():
     sampler = _Sampler(done=3)
     assert switch(sampler, 1) and sampler.stage == 2
     assert not switch(sampler, 50) and sampler.entered == [2]  # fires once
+
+
+def test_step_counts_hand_computed():
+    # 3:1 of 2 prompts: 1.5 and 0.5 a step; the half prompt alternates, math first (ties to the lower code).
+    assert step_counts(np.array([0.75, 0.25]), 2, 4)[0].tolist() == [[2, 0], [1, 1], [2, 0], [1, 1]]
+    # exact shares: the same every step.
+    assert step_counts(np.array([0.5, 0.25, 0.25]), 4, 3)[0].tolist() == [[2, 1, 1]] * 3
+    # thirds of 4: one extra prompt a step, in turn; over 3 steps each domain gets 4.
+    thirds, carry = step_counts(np.full(3, 1 / 3), 4, 3)
+    assert thirds.tolist() == [[2, 1, 1], [1, 2, 1], [1, 1, 2]] and np.allclose(carry, 0)
+
+
+def test_step_counts_carry_across_epochs():
+    """Epochs of one step: a domain with 0.4 of a prompt a step still gets 2 in 5 steps, through the carry."""
+    carry, counts = None, []
+    for _ in range(5):
+        one, carry = step_counts(np.array([0.45, 0.45, 0.1]), 4, 1, carry)
+        counts.append(one[0])
+    assert np.sum(counts, axis=0).tolist() == [9, 9, 2]
+
+
+@pytest.mark.parametrize("weights", [[0.7, 0.2, 0.1], [0.5, 0.5], [0.01, 0.99], [0.3, 0.3, 0.2, 0.2]])
+def test_step_counts_bounds(weights):
+    """Every step is full, holds at most ceil(w * step) of a domain, and the epoch is w * steps * step within 1."""
+    w = np.array(weights)
+    counts, _ = step_counts(w, 256, 500)
+    assert (counts.sum(1) == 256).all()
+    assert (counts <= np.ceil(w * 256 - 1e-9)).all() and (counts >= np.floor(w * 256 + 1e-9)).all()
+    assert np.abs(counts.sum(0) - w * 256 * 500).max() < 1

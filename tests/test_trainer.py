@@ -119,7 +119,7 @@ def test_two_epochs_hr_and_stage_switch(transfer_queue, make_trainer):
     assert {101, 105} & set(stage2)  # all-wrong prompts stay in the pool
     # stage-2 epoch 1 (steps 4-5): 6 math + 4 code = 10, cut to 8; then 200 (all correct) is dropped.
     assert logged[3]["srpo/pool_size"] == 10
-    assert trainer.srpo_sampler.history.active[trainer.srpo_sampler.positions(np.array([100, 104]))].sum() == 0
+    assert trainer.srpo_sampler.history.active[trainer.srpo_sampler.ranks(np.array([100, 104]))].sum() == 0
 
     # metrics: groups with identical accuracy are the %4 in (0, 1) prompts; format bonus does not count.
     first = steps[0]
@@ -165,3 +165,176 @@ def test_registration_survives_a_reload():
     before = get_trainer_cls("srpo")
     reloaded = importlib.reload(module)
     assert reloaded.SRPOTrainer is before is get_trainer_cls("srpo")
+
+
+# ---------------------------------------------------------------- through verl's own fit() (issue 18)
+# Each run below is verl's PPOTrainer.fit(): its step and epoch counting, saves by trainer.save_freq, and
+# _load_checkpoint for resumes; the rehearsal harness (verl_srpo/rehearsal.py) replays the rollouts.
+
+MATH_ROWS = [(i, "math", "gsm8k") for i in MATH]
+CODE_ROWS = [(i, "code", "lcb") for i in CODE]
+
+
+@pytest.fixture
+def fit_run(compose, tokenizer, tmp_path, caplog):
+    """``fit_run(files, *overrides, outcomes=scripted, resume=None) -> trainer`` after verl's fit() returned.
+
+    ``files``: parquet paths (data.train_files, in that order); ``resume``: a global step to resume from.
+    The trainer's ``logged`` holds each step's metrics, its rollout's ``drawn`` each step's extra_info.index.
+    """
+    import logging
+
+    from verl_srpo.rehearsal import FIT_OVERRIDES, build_trainer, fit
+
+    caplog.set_level(logging.INFO, logger="verl_srpo")
+
+    def _run(files, *overrides, outcomes=scripted, resume=None):
+        listed = ",".join(str(f) for f in files)
+        config = compose([
+            "+plugin=verl_srpo", f"data.train_files=[{listed}]", f"data.val_files=[{files[0]}]",
+            "data.train_batch_size=4", "data.gen_batch_size=2", "data.filter_overlong_prompts=false", "data.seed=11",
+            f"++data.cache_dir={tmp_path}/cache", "actor_rollout_ref.rollout.n=4",
+            f"trainer.default_local_dir={tmp_path}/ckpt", "trainer.save_freq=1", "srpo.metrics.reflection_sample_size=0",
+            "trainer.resume_mode=" + ("disable" if resume is None else "resume_path"),
+            f"trainer.resume_from_path={tmp_path}/ckpt/global_step_{resume}", *FIT_OVERRIDES, *overrides,
+        ])
+        trainer = build_trainer(config, tokenizer, ReplayRollout(tokenizer, outcomes))
+        fit(trainer)
+        return trainer
+
+    return _run
+
+
+def steps_of(trainer):
+    return [sorted(d) for d in trainer.agent_loop_manager.drawn]
+
+
+SRPO_KEYS = ["srpo/stage", "srpo/epoch", "srpo/pool_size", "srpo/dropped_total"]
+
+
+@pytest.mark.parametrize("change", ["train_files swapped", "parquet rewritten shuffled"])
+def test_resume_with_rows_in_another_order_draws_the_uninterrupted_batches(transfer_queue, fit_run, tmp_path, change,
+                                                                           caplog):
+    math = write_parquet(tmp_path / "math.parquet", MATH_ROWS)
+    code = write_parquet(tmp_path / "code.parquet", CODE_ROWS)
+    schedule = ["trainer.total_training_steps=9", "srpo.stages.switch_step=5", "srpo.stages.switch_epoch=null"]
+    straight = fit_run([math, code], *schedule)
+    assert len(straight.logged) == 9
+    if change == "train_files swapped":
+        files = [code, math]
+    else:
+        rows = MATH_ROWS + CODE_ROWS
+        files = [write_parquet(tmp_path / "shuffled.parquet", [rows[i] for i in np.random.default_rng(3).permutation(12)])]
+    resumed = fit_run(files, *schedule, resume=3)
+    assert steps_of(resumed) == steps_of(straight)[3:]  # steps 4-9: the end of stage 1, the switch, stage 2
+    assert [[m[k] for k in SRPO_KEYS] for m in resumed.logged] == [[m[k] for k in SRPO_KEYS] for m in straight.logged[3:]]
+    assert "come in another order than in the checkpoint's run" in caplog.text
+
+
+@pytest.mark.parametrize("change", ["renumbered", "relabelled"])
+def test_resume_on_other_prompts_of_the_same_count_is_refused(transfer_queue, fit_run, tmp_path, change):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    fit_run([data], "trainer.total_training_steps=3")
+    if change == "renumbered":  # extra_info.index rewritten for two rows
+        rows = [(i + 1000 if i in (100, 101) else i, d, s) for i, d, s in MATH_ROWS + CODE_ROWS]
+    else:  # one math row now says code
+        rows = [(i, "code" if i == 107 else d, s) for i, d, s in MATH_ROWS + CODE_ROWS]
+    other = write_parquet(tmp_path / "other.parquet", rows)
+    with pytest.raises(ValueError) as err:
+        fit_run([other], "trainer.total_training_steps=6", resume=3)
+    message = str(err.value)
+    assert "saved over other training prompts (12 prompts then, 12 now)" in message
+    assert "trainer.resume_mode=disable" in message
+    if change == "renumbered":
+        assert "2 of its prompts are not in this run's data (extra_info.index [100, 101])" in message
+        assert "2 of this run's prompts are not in it ([1100, 1101])" in message
+    else:
+        assert "1 prompts changed domain (107: math -> code)" in message
+
+
+def test_resume_with_a_new_train_batch_size_mid_epoch_cuts_the_epoch(transfer_queue, fit_run, tmp_path, caplog):
+    """Steps of 2 (epoch 1: 8 math prompts, 4 steps), saved after step 1; resumed with steps of 4: step 2 draws
+    the next 4 prompts of the uninterrupted run's epoch 1, the last 2 wait, and epoch 2 starts at step 3."""
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    small = ["data.train_batch_size=2", "srpo.stages.switch_epoch=null"]
+    straight = fit_run([data], "trainer.total_training_steps=4", *small)
+    resumed = fit_run([data], "trainer.total_training_steps=6", "srpo.stages.switch_epoch=null", resume=1)
+    drawn = resumed.agent_loop_manager.drawn
+    assert sorted(drawn[0]) == sorted(straight.agent_loop_manager.drawn[1] + straight.agent_loop_manager.drawn[2])
+    assert all(len(set(step)) == len(step) == 4 for step in drawn)
+    assert [m["srpo/epoch"] for m in resumed.logged] == [1, 2, 3, 4, 5]  # then 6 math (HR dropped 2): a step each
+    assert "data.train_batch_size is 4, the checkpoint's run had 2" in caplog.text
+    assert "cut to 1 step(s) of 4, the other 2 prompts stay in the pool for epoch 2" in caplog.text
+
+
+def all_math_solved(index):
+    """Every math prompt is always all correct; code as scripted."""
+    return [(t, {"acc": 1.0, "score": 1.1}) for t in TEXTS] if index in MATH else scripted(index)
+
+
+def test_weighted_domain_keeps_its_floor_when_solved_and_every_boundary_is_logged(transfer_queue, fit_run, tmp_path,
+                                                                                  caplog):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    trainer = fit_run([data], "trainer.total_training_steps=10", "srpo.stages.stage2_weights={math: 1, code: 1}",
+                      outcomes=all_math_solved)
+    logged = trainer.logged
+    stage2 = [step for step, m in zip(steps_of(trainer), logged) if m["srpo/stage"] == 2]
+    assert len(stage2) >= 6 and all(sum(i in MATH for i in step) == 2 for step in stage2)  # half math to the end
+    boundaries = [m for m in logged if "srpo/boundary/epoch" in m]
+    assert [m["srpo/boundary/epoch"] for m in boundaries] == sorted({m["srpo/epoch"] for m in logged})
+    assert all(m["srpo/boundary/epoch"] == m["srpo/epoch"] for m in boundaries)  # at the new epoch's first step
+    first2 = next(m for m in boundaries if m["srpo/stage"] == 2)
+    # The switch comes after stage 1's first epoch, before any boundary dropped a math prompt. Stage 2's first
+    # boundary: all 8 math prompts solved; math keeps its own floor, ceil(0.5 * data.train_batch_size=4) = 2.
+    assert (first2["srpo/boundary/math/dropped"], first2["srpo/boundary/math/held_back"]) == (6, 2)
+    assert first2["srpo/boundary/math/pool_size"] == 2 and first2["srpo/boundary/code/pool_size"] == 4
+    assert all(m["srpo/boundary/math/pool_size"] == 2 for m in boundaries if m["srpo/stage"] == 2)
+    lines = [r.getMessage() for r in caplog.records if "boundary: dropped" in r.getMessage()]
+    assert len(lines) == len(boundaries)
+    assert "srpo: epoch 2 (stage 2) boundary: dropped 6 (code 0, math 6), readmitted 0 (code 0, math 0), held back 2 " \
+           "(code 0, math 2), pool 6 (code 4, math 2)" in lines
+    floor = [r.getMessage() for r in caplog.records if "prompts of the math pool were all correct" in r.getMessage()]
+    assert len(floor) == 2  # 8 solved -> 6 dropped; then 2 solved at the floor, said once for all later boundaries
+    assert "dropping 6 at random, holding back 2" in floor[0] and "dropping 0 at random, holding back 2" in floor[1]
+
+
+def test_unweighted_domain_solved_away_is_said_loudly(transfer_queue, fit_run, tmp_path, caplog):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    trainer = fit_run([data], "trainer.total_training_steps=6", outcomes=all_math_solved)
+    stage2 = [step for step, m in zip(steps_of(trainer), trainer.logged) if m["srpo/stage"] == 2]
+    assert stage2 and not any(i in MATH for step in stage2 for i in step)
+    assert "math is exhausted at the epoch 2 boundary" in caplog.text and "Stage 2 now draws only ['code']" in caplog.text
+    assert any(m.get("srpo/boundary/exhausted") == 1 for m in trainer.logged)
+
+
+def test_total_epochs_too_low_for_the_steps_is_raised(transfer_queue, fit_run, tmp_path, caplog):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    trainer = fit_run([data], "trainer.total_training_steps=10", "trainer.total_epochs=1")
+    assert len(trainer.logged) == 10 and trainer.config.trainer.total_epochs == 4  # verl's loop used to stop at 3
+    assert "trainer.total_epochs=1 would stop verl's loop after 3 steps" in caplog.text
+    assert "raised to 4, so the run lasts 10 steps" in caplog.text
+    assert [m["training/epoch"] for m in trainer.logged] == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3]  # verl's own count
+
+
+def test_total_epochs_without_total_training_steps_says_how_many_steps(transfer_queue, fit_run, tmp_path, caplog):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    trainer = fit_run([data], "trainer.total_epochs=2")
+    assert len(trainer.logged) == 6
+    assert "srpo: the run lasts 6 steps: trainer.total_training_steps is unset" in caplog.text
+
+
+def test_unshuffled_weighted_mix_never_holds_a_prompt_twice_in_a_step(transfer_queue, fit_run, tmp_path, caplog):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    trainer = fit_run([data], "trainer.total_training_steps=8", "data.shuffle=false", "srpo.stages.switch_step=1",
+                      "srpo.stages.switch_epoch=null", "srpo.stages.stage2_weights={math: 1, code: 3}")
+    assert all(len(set(step)) == 4 and sum(i in CODE for i in step) == 3 for step in steps_of(trainer))
+    assert "prompts twice" not in caplog.text
+
+
+def test_a_step_larger_than_a_domain_share_says_so(transfer_queue, fit_run, tmp_path, caplog):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
+    trainer = fit_run([data], "trainer.total_training_steps=2", "data.train_batch_size=8", "data.shuffle=false",
+                      "srpo.stages.switch_step=1", "srpo.stages.switch_epoch=null",
+                      "srpo.stages.stage2_weights={math: 1, code: 3}")
+    assert "stage 2 draws up to 6 code prompts a step" in caplog.text and "only 4 code prompts" in caplog.text
+    assert all(sum(i in CODE for i in step) == 6 and len(set(step)) == 6 for step in steps_of(trainer))

@@ -6,18 +6,22 @@ all-wrong ones may become solvable later, which acts as a curriculum. Outcomes a
 *accuracy* (the reward function's ``acc``), never on the shaped score, so an all-wrong group that
 earned format bonuses still counts as all wrong.
 
-Storage is two ``int8``/``bool`` arrays over the dataset's rows (2 bytes a prompt). Recording a
-step is O(batch); an epoch boundary is O(pool) in vectorised numpy.
+Storage is two ``int8``/``bool`` arrays over the prompts (2 bytes a prompt), indexed as the sampler
+indexes them: by the rank of the prompt's stable ``extra_info.index``, so the state does not depend on
+the order of the dataset's rows. Recording a step is O(batch); an epoch boundary is O(N) in vectorised
+numpy. :class:`BoundaryReport` is what the sampler logs of each boundary.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
+logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
 
 UNSEEN, ALL_WRONG, MIXED, ALL_CORRECT = 0, 1, 2, 3
 
@@ -41,13 +45,66 @@ def group_outcomes(positions: np.ndarray, correct: np.ndarray) -> tuple[np.ndarr
 
 
 @dataclass
-class BoundaryReport:
-    """What one epoch boundary did (counts over the eligible rows)."""
+class Floor:
+    """A part of the eligible rows that an epoch boundary never shrinks below ``size`` active prompts.
 
-    dropped: int
-    readmitted: int
-    held_back: int  # all-correct prompts kept because the pool reached its minimum size
-    pool_size: int
+    ``rows`` is an (N,) bool mask; ``name`` and ``why`` go into the warning when the floor holds prompts back.
+    """
+
+    name: str
+    rows: np.ndarray
+    size: int
+    why: str = "srpo.history.min_pool_size, at least data.train_batch_size"
+
+
+@dataclass
+class Moves:
+    """What one epoch boundary did, as row arrays: ``dropped``, ``readmitted``, and the all-correct
+    prompts ``held_back`` because a floor was reached."""
+
+    dropped: np.ndarray
+    readmitted: np.ndarray
+    held_back: np.ndarray
+
+
+@dataclass
+class BoundaryReport:
+    """What one epoch boundary did, per domain (each array is (D,), aligned with ``domains``).
+
+    ``pool`` is the prompts the new epoch draws from, after the boundary; ``exhausted`` names the domains of
+    the stage left with none (every prompt solved and dropped).
+    """
+
+    epoch: int
+    stage: int
+    domains: list[str]
+    dropped: np.ndarray
+    readmitted: np.ndarray
+    held_back: np.ndarray
+    pool: np.ndarray
+    exhausted: list[str]
+
+    def metrics(self) -> dict[str, float]:
+        """``srpo/boundary/{dropped,readmitted,held_back,pool_size}`` in total and per domain."""
+        out: dict[str, float] = {"srpo/boundary/epoch": self.epoch, "srpo/boundary/exhausted": len(self.exhausted)}
+        fields = {"dropped": self.dropped, "readmitted": self.readmitted, "held_back": self.held_back,
+                  "pool_size": self.pool}
+        for key, values in fields.items():
+            out[f"srpo/boundary/{key}"] = int(values.sum())
+            for name, value in zip(self.domains, values):
+                out[f"srpo/boundary/{name}/{key}"] = int(value)
+        return out
+
+    def summary(self) -> str:
+        """One log line: ``srpo: epoch 3 (stage 2) boundary: dropped 5 (math 4, code 1), ...``."""
+
+        def per(values: np.ndarray) -> str:
+            parts = ", ".join(f"{n} {int(v)}" for n, v in zip(self.domains, values))
+            return f"{int(values.sum())} ({parts})" if len(self.domains) > 1 else str(int(values.sum()))
+
+        line = (f"srpo: epoch {self.epoch} (stage {self.stage}) boundary: dropped {per(self.dropped)}, "
+                f"readmitted {per(self.readmitted)}, held back {per(self.held_back)}, pool {per(self.pool)}")
+        return line + (f"; exhausted: {', '.join(self.exhausted)}" if self.exhausted else "")
 
 
 class PromptHistory:
@@ -56,7 +113,8 @@ class PromptHistory:
     Args:
         num_prompts: rows in the training dataset.
         readmit_fraction: share of the dropped eligible prompts put back at each boundary (0 = gone for good).
-        min_pool_size: an epoch boundary never shrinks the eligible pool below this many prompts.
+        min_pool_size: an epoch boundary never shrinks the eligible pool below this many prompts (the default
+            floor; :meth:`boundary` takes per-domain floors instead).
     """
 
     def __init__(self, num_prompts: int, readmit_fraction: float = 0.0, min_pool_size: int = 0):
@@ -66,6 +124,7 @@ class PromptHistory:
         self.min_pool_size = int(min_pool_size)
         self.dropped_total = 0
         self.readmitted_total = 0
+        self._warned: dict[str, tuple] = {}  # floor name -> the numbers last warned about
 
     def __len__(self) -> int:
         return len(self.outcome)
@@ -80,37 +139,52 @@ class PromptHistory:
         self.outcome[prompts] = outcome
         return outcome
 
-    def boundary(self, eligible: np.ndarray, rng: np.random.Generator) -> BoundaryReport:
+    def boundary(self, eligible: np.ndarray, rng: np.random.Generator, floors: list[Floor] | None = None) -> Moves:
         """Apply HR at an epoch boundary to the ``eligible`` (N,) bool rows (the current stage's domains).
 
-        Drops the active eligible prompts whose last group was all correct, at most down to
-        ``min_pool_size`` (a random subset is dropped then, with a warning); then re-admits
-        ``round(readmit_fraction * previously dropped)`` random prompts, with their history cleared.
+        Drops the active eligible prompts whose last group was all correct, but never below a floor: each of
+        ``floors`` (default: one floor of ``min_pool_size`` over all eligible rows) keeps at least its size of
+        active prompts, dropping a random subset of its solved prompts then, with a warning that repeats only
+        when its numbers change. Then re-admits ``round(readmit_fraction * previously dropped)`` random
+        prompts, with their history cleared. O(N).
         """
+        if floors is None:
+            floors = [Floor("the pool", eligible, self.min_pool_size)]
         previously_dropped = np.flatnonzero(eligible & ~self.active)
-        pool = eligible & self.active
-        pool_size = int(pool.sum())
-        solved = np.flatnonzero(pool & (self.outcome == ALL_CORRECT))
-        room = max(0, pool_size - self.min_pool_size)
-        held_back = 0
-        if len(solved) > room:
-            held_back = len(solved) - room
-            logger.warning(
-                "srpo: %d prompts were all correct, but dropping them all would leave fewer than "
-                "srpo.history.min_pool_size=%d prompts; dropping %d at random, keeping %d.",
-                len(solved), self.min_pool_size, room, held_back,
-            )
-            solved = np.sort(rng.choice(solved, size=room, replace=False))
-        self.active[solved] = False
-        self.dropped_total += len(solved)
-        readmit = 0
+        dropped, held = [], []
+        for floor in floors:
+            pool = floor.rows & self.active
+            solved = np.flatnonzero(pool & (self.outcome == ALL_CORRECT))
+            room = max(0, int(pool.sum()) - floor.size)
+            if len(solved) > room:
+                self._warn_floor(floor, len(solved), room)
+                kept = solved
+                solved = np.sort(rng.choice(solved, size=room, replace=False))
+                held.append(np.setdiff1d(kept, solved, assume_unique=True))
+            dropped.append(solved)
+        dropped_rows = np.concatenate(dropped) if dropped else np.zeros(0, dtype=np.int64)
+        self.active[dropped_rows] = False
+        self.dropped_total += len(dropped_rows)
+        back = np.zeros(0, dtype=np.int64)
         if self.readmit_fraction > 0 and len(previously_dropped):
             readmit = min(len(previously_dropped), round(self.readmit_fraction * len(previously_dropped)))
-            back = rng.choice(previously_dropped, size=readmit, replace=False)
+            back = np.sort(rng.choice(previously_dropped, size=readmit, replace=False))
             self.active[back] = True
             self.outcome[back] = UNSEEN
             self.readmitted_total += readmit
-        return BoundaryReport(len(solved), readmit, held_back, pool_size - len(solved) + readmit)
+        held_rows = np.concatenate(held) if held else np.zeros(0, dtype=np.int64)
+        return Moves(dropped_rows, back, held_rows)
+
+    def _warn_floor(self, floor: Floor, solved: int, room: int) -> None:
+        numbers = (solved, floor.size, room)
+        if self._warned.get(floor.name) == numbers:
+            return
+        self._warned[floor.name] = numbers
+        logger.warning(
+            "srpo: %d prompts of %s were all correct at this epoch boundary, but %s keeps at least %d prompts "
+            "(%s): dropping %d at random, holding back %d. This warning repeats only when these numbers change.",
+            solved, floor.name, floor.name, floor.size, floor.why, room, solved - room,
+        )
 
     def state_dict(self) -> dict:
         return {

@@ -4,14 +4,16 @@ What runs for real:
 
 * verl's ``ppo_trainer`` config composed with ``+plugin=verl_srpo``, and the start-up validation;
 * verl's ``RLHFDataset`` over a parquet written from the bundled problems (``data/rehearsal.jsonl``);
-* the registered SRPO trainer: its dataloader and sampler, the stage switch, verl's own ``step()`` with
-  its ``ReplayBuffer`` and a real TransferQueue on a local Ray, history resampling, the metrics, and a
+* the registered SRPO trainer inside verl's own ``fit()`` loop (its step and epoch counting, saves by
+  ``trainer.save_freq``): its dataloader and sampler, the stage switch, verl's own ``step()`` with its
+  ``ReplayBuffer`` and a real TransferQueue on a local Ray, history resampling, the metrics, and a
   checkpoint saved through verl's ``_save_checkpoint`` and resumed through ``_load_checkpoint``;
 * SRPO's reward (math-verify, the code sandbox) on the bundled responses, and the ``srpo`` estimator.
 
 What stands in for the GPU is the rollout: :class:`ReplayRollout` replays the bundled responses where
 verl's agent loop would generate them, writing them into TransferQueue the way the agent loop does.
-The model half of a step (log-probs, the update) is skipped.
+The model half of a step (log-probs, the update) and verl's model metrics are skipped
+(:func:`build_trainer`). Tests drive the same harness (``tests/test_trainer.py``).
 """
 
 from __future__ import annotations
@@ -105,13 +107,24 @@ class ReplayRollout:
 
 
 class NoModel:
-    """The actor worker group's checkpoint calls without a model (verl still writes ``data.pt`` itself)."""
+    """The model side that verl's loop calls, without a model: the actor worker group's checkpoint calls
+    (verl still writes ``data.pt`` itself) and the checkpoint engine's weight sync."""
 
     def save_checkpoint(self, *args: Any, **kwargs: Any) -> None:
         return None
 
     def load_checkpoint(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+    def update_weights(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def sleep_replicas(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# What verl's fit() needs to run without a model: no tracking backend, no validation rollouts.
+FIT_OVERRIDES = ["trainer.logger=[]", "trainer.val_before_train=false", "trainer.test_freq=-1"]
 
 
 def word_tokenizer(texts: list[str]) -> Any:
@@ -125,23 +138,44 @@ def word_tokenizer(texts: list[str]) -> Any:
     return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]")
 
 
-def build_trainer(config: Any, tokenizer: Any, rollout: ReplayRollout, advantages: list) -> Any:
-    """The registered ``srpo`` trainer with the model half of ``_step_once`` replaced by the estimator."""
+def build_trainer(config: Any, tokenizer: Any, rollout: ReplayRollout, advantages: list | None = None) -> Any:
+    """The registered ``srpo`` trainer, ready for verl's own ``fit()`` (:func:`fit`) or :func:`run_steps`.
+
+    Stand-ins, on the instance only: the model half of ``_step_once`` (after verl's replay buffer has
+    sampled the step's groups, the ``srpo`` estimator runs on the scores and its zero-advantage share goes
+    to ``advantages``), ``_compute_metrics`` (verl's model metrics; it records the step's metrics dict, with
+    the ``training/epoch`` verl's loop counted, in ``trainer.logged``), and :class:`NoModel`.
+    """
     from verl.trainer.ppo.v1 import get_trainer_cls
 
     trainer = get_trainer_cls("srpo")(config)
     trainer.tokenizer, trainer.processor = tokenizer, None
     trainer._init_dataloader()
+    trainer._init_dump_executor()
     trainer.agent_loop_manager = rollout
-    trainer.actor_rollout_wg = NoModel()
+    trainer.actor_rollout_wg = trainer.checkpoint_manager = NoModel()
+    trainer.logged = []
 
     def sample_and_estimate(metrics: dict, timing_raw: dict, sample_batch_size: int) -> Any:
         batch, _ = trainer.replay_buffer.sample(trainer.global_steps, "train", sample_batch_size)
-        advantages.append(estimate(batch, config))
+        if advantages is not None:
+            advantages.append(estimate(batch, config))
         return batch
 
+    def record_metrics(batch: Any, metrics: dict, timing_raw: dict, global_steps: int, epoch: int) -> None:
+        trainer.logged.append({**metrics, "training/global_step": global_steps, "training/epoch": epoch})
+
     trainer._step_once = sample_and_estimate
+    trainer._compute_metrics = record_metrics
     return trainer
+
+
+def fit(trainer: Any) -> list[dict]:
+    """verl's own loop: ``_load_checkpoint`` (as ``init()`` calls it, per ``trainer.resume_mode``), then
+    ``PPOTrainer.fit``. Needs :data:`FIT_OVERRIDES` in the config. Returns each step's metrics."""
+    trainer._load_checkpoint()
+    trainer.fit(trainer.agent_loop_manager)
+    return trainer.logged
 
 
 def estimate(batch: Any, config: Any) -> float:
@@ -214,26 +248,27 @@ def rehearse(steps: int = 6, save_at: int = 3) -> dict:
             f"data.train_files=[{data}]", f"data.val_files=[{data}]", "data.train_batch_size=4",
             "data.filter_overlong_prompts=false", "data.seed=7", f"++data.cache_dir={tmp}/cache",
             "actor_rollout_ref.rollout.n=4", "srpo.stages.switch_epoch=2", f"trainer.default_local_dir={tmp}/ckpt",
-            "trainer.resume_mode=disable",
+            "trainer.resume_mode=disable", f"trainer.total_training_steps={steps}", f"trainer.save_freq={save_at}",
+            *FIT_OVERRIDES,
         ])
         ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
         tq.init()
         try:
             zero_adv: list[float] = []
             straight = build_trainer(config, tokenizer, ReplayRollout(tokenizer, scored.__getitem__), zero_adv)
-            logged = run_steps(straight, 1, steps, save_at=save_at)
+            logged = fit(straight)
             _print_steps(logged, straight.agent_loop_manager.drawn, zero_adv, domain)
             with open_dict(config):
                 config.trainer.resume_mode = "resume_path"
                 config.trainer.resume_from_path = f"{tmp}/ckpt/global_step_{save_at}"
             resumed = build_trainer(config, tokenizer, ReplayRollout(tokenizer, scored.__getitem__), [])
-            resumed._load_checkpoint()
-            run_steps(resumed, save_at + 1, steps)
+            fit(resumed)
         finally:
             tq.close()
             ray.shutdown()
     same = resumed.agent_loop_manager.drawn == straight.agent_loop_manager.drawn[save_at:]
-    print(f"\ncheckpoint at step {save_at} (verl's data.pt), resumed in a fresh trainer: "
+    print(f"\nverl's fit() ran {len(logged)} steps; checkpoint at step {save_at} (verl's data.pt), resumed in a "
+          "fresh trainer through fit(): "
           f"steps {save_at + 1}-{steps} drew the same batches: {same}")
     print("Done: config, validation, reward, sampler, history resampling, stage switch, estimator, resume. "
           "For a real run see recipes/srpo/run_debug_1gpu.sh (one GPU with vLLM).")

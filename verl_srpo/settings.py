@@ -121,6 +121,28 @@ def _dataloader(cfg: Any) -> list[str]:
     return []
 
 
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _run_length(cfg: Any) -> list[str]:
+    """A verl-srpo run is counted in steps. verl's loop also stops after trainer.total_epochs x (len(train data)
+    // data.train_batch_size) steps; the SRPO trainer raises a total_epochs too low for the requested steps
+    once it knows the data (verl_srpo.trainer.count_in_steps). Here: both must be counts."""
+    if not uses_srpo_trainer(cfg):
+        return []
+    problems = []
+    steps, epochs = _get(cfg, "trainer.total_training_steps"), _get(cfg, "trainer.total_epochs")
+    if steps is not None and not _positive_int(steps):
+        problems.append(f"trainer.total_training_steps={steps!r} must be a positive integer: a verl-srpo run is counted "
+                        "in steps (null: trainer.total_epochs x len(train data) // data.train_batch_size steps).")
+    if not _positive_int(epochs):
+        problems.append(f"trainer.total_epochs={epochs!r} must be a positive integer. verl's loop stops after "
+                        "total_epochs x len(train data) // data.train_batch_size steps; with "
+                        "trainer.total_training_steps set, the SRPO trainer raises it as far as those steps need.")
+    return problems
+
+
 def srpo_options(cfg: Any) -> DictConfig:
     """The ``srpo`` block of ``cfg`` over the shipped defaults (a run without the block gets the defaults)."""
     user = cfg.get("srpo", None) if cfg is not None else None
@@ -242,7 +264,7 @@ def _reward_options(cfg: Any) -> list[str]:
 
 RULES: list[Callable[[Any], list[str]]] = [
     _plugin_key, _pairing, _group_size, _truncation, _batch_sizes, _dataloader, _unknown_keys, _filter_groups,
-    _srpo_options, _reward_options,
+    _srpo_options, _reward_options, _run_length,
 ]
 
 

@@ -2,7 +2,8 @@
 
 * :func:`read_rows` reads each training row's stable id (``extra_info.index``) and domain once, with
   pyarrow (about a second for a million rows).
-* :class:`StagePlan` says which domains each stage draws and with what weights.
+* :class:`StagePlan` says which domains each stage draws and with what weights;
+  :func:`step_counts` turns stage 2's weights into each step's prompts per domain.
 * :class:`StageSwitch` is the stage-switch callback: the trainer calls it before each step's batch is
   drawn, and when the switch is due it moves the sampler to stage 2, which discards the rest of the
   stage-1 epoch (no stage-1 batch drawn ahead crosses the switch).
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 logger = logging.getLogger(__name__)
+logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
 
 
 @dataclass
@@ -84,8 +87,12 @@ def _domains(table: pa.Table, field: str, data_source_domains: dict[str, str]) -
             "map those sources, e.g. srpo.stages.data_source_domains={<source>: math}."
         )
     encoded = values.combine_chunks().dictionary_encode()
-    names = [str(v) for v in encoded.dictionary.to_pylist()]
-    return encoded.indices.to_numpy().astype(np.int8), names
+    # Codes in sorted name order, not first-seen row order: the same data in another row order (or its
+    # train_files in another order) gets the same codes, so saved sampler states and mixes stay comparable.
+    found = [str(v) for v in encoded.dictionary.to_pylist()]
+    names = sorted(found)
+    recode = np.array([names.index(n) for n in found], dtype=np.int8)
+    return recode[encoded.indices.to_numpy()], names
 
 
 def read_rows(dataset: Any, domain_field: str, data_source_domains: dict[str, str] | None = None) -> Rows:
@@ -137,6 +144,50 @@ class StagePlan:
 
     def name(self, code: int) -> str:
         return self.domain_names[code]
+
+
+def step_counts(weights: np.ndarray, step: int, steps: int,
+                carry: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Prompts per domain in each of ``steps`` training steps of ``step`` prompts, by ``weights``.
+
+    Args:
+        weights: (D,) non-negative, summing to 1.
+        step: prompts a step (``data.train_batch_size``).
+        steps: steps in the epoch.
+        carry: (D,) the remainders carried from the previous epoch (default zeros).
+
+    Returns:
+        ``(counts (steps, D) int, carry (D,))``; every row of ``counts`` sums to ``step``. Domain ``d`` gets
+        ``floor(w_d * step)`` prompts a step, plus one in the steps where its carried remainder is among the
+        largest (only domains whose share has a fractional part get one), so a step never holds more than
+        ``ceil(w_d * step)`` prompts of ``d``, and over any run of steps (across epochs, through ``carry``)
+        ``d`` gets ``w_d * step`` prompts a step, within one. O(steps * D).
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    carry = np.zeros(len(weights)) if carry is None else np.asarray(carry, dtype=np.float64).copy()
+    exact = weights * step
+    base = np.floor(exact + 1e-9).astype(np.int64)
+    frac = np.clip(exact - base, 0.0, None)
+    counts = np.tile(base, (steps, 1))
+    extra = step - int(base.sum())
+    if extra <= 0 or steps == 0:
+        return counts, carry
+    candidates = np.flatnonzero(frac > 1e-9)
+    if len(candidates) < extra:  # float rounding only: hand the rest to the largest shares
+        candidates = np.argsort(-exact, kind="stable")[: max(extra, len(candidates))]
+    share, left = frac[candidates].tolist(), carry[candidates].tolist()  # plain lists: D is small, steps many
+    slots = range(len(candidates))
+    picks = np.empty((steps, extra), dtype=np.int64)
+    for s in range(steps):
+        for k in slots:
+            left[k] += share[k]
+        top = sorted(slots, key=lambda k: -left[k])[:extra]  # stable: ties go to the lower code
+        for k in top:
+            left[k] -= 1.0
+        picks[s] = top
+    np.add.at(counts, (np.repeat(np.arange(steps), extra), candidates[picks.ravel()]), 1)
+    carry[candidates] = left
+    return counts, carry
 
 
 @dataclass

@@ -3,12 +3,14 @@
 It is verl's :class:`PPOTrainerSync` with SRPO's additions in four small overrides:
 
 * ``_init_dataloader``: after verl builds its datasets, the train dataloader is rebuilt around one
-  :class:`~verl_srpo.sampler.SRPOBatchSampler` over the combined math + code data;
+  :class:`~verl_srpo.sampler.SRPOBatchSampler` over the combined math + code data, and the run is
+  counted in steps (:func:`count_in_steps`: verl's loop also stops at ``trainer.total_epochs``);
 * ``on_step_begin``: the stage-switch callback (:class:`~verl_srpo.stages.StageSwitch`) runs before
   the step's batch is drawn;
 * ``step``: after verl's step (rollout, reward, update) and *before* verl saves a checkpoint, each
   prompt's outcome is recorded from the TransferQueue rows, so the history saved in ``data.pt``
-  always matches the sampler position saved with it; SRPO's metrics join verl's metrics dict;
+  always matches the sampler position saved with it; SRPO's metrics join verl's metrics dict, with
+  ``srpo/boundary/*`` at the step that crossed an epoch boundary;
 * ``_load_checkpoint``: the sampler's state (stage, history) is restored right after verl loads
   ``data.pt``, before the first ``on_step_begin`` reads it.
 
@@ -18,10 +20,14 @@ checkpoint, refill), so the instance reports ``"sync"`` before the replay buffer
 
 from __future__ import annotations
 
+import logging
+import math
+import os
 import random
 from typing import Any
 
 import numpy as np
+from omegaconf import open_dict
 from torchdata.stateful_dataloader import StatefulDataLoader
 from verl.trainer.ppo.v1 import PPOTrainerSync, register_trainer
 from verl.trainer.ppo.v1.trainer_base import TRAINER_REGISTRY
@@ -43,6 +49,9 @@ from verl_srpo.startup import assert_ready
 
 TRAINER_MODE = "srpo"
 
+logger = logging.getLogger(__name__)
+logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
+
 
 def build_sampler(config: Any, dataset: Any) -> SRPOBatchSampler:
     """The SRPO sampler for verl ``config`` over ``dataset`` (verl's RLHFDataset)."""
@@ -60,6 +69,40 @@ def build_sampler(config: Any, dataset: Any) -> SRPOBatchSampler:
     history = PromptHistory(len(rows.ids), hr.readmit_fraction, max(int(hr.min_pool_size), step_batch)) \
         if hr.enable else None
     return SRPOBatchSampler(rows, plan, fetch, step_batch, seed, history, bool(config.data.get("shuffle", True)))
+
+
+def count_in_steps(config: Any, steps_per_epoch: int, rows: int) -> str:
+    """Make verl's loop run ``trainer.total_training_steps`` steps; returns what was done (also logged).
+
+    verl's ``fit()`` stops at whichever comes first: ``trainer.total_training_steps``, or
+    ``trainer.total_epochs`` of ``steps_per_epoch = len(train dataset) // data.train_batch_size`` steps.
+    verl's epoch is only that step count: SRPO's epochs are the sampler's passes over a pool that history
+    resampling shrinks and the stage switch changes (``srpo/epoch``). Under verl-srpo a run is counted in
+    steps, so a ``total_epochs`` too low for the requested steps is raised to
+    ``ceil(total_training_steps / steps_per_epoch)`` (a WARNING says so); an unset
+    ``total_training_steps`` leaves verl's ``total_epochs * steps_per_epoch`` (an INFO line says how many).
+    """
+    epochs = int(config.trainer.total_epochs)
+    requested = config.trainer.total_training_steps
+    where = (f"trainer.total_epochs={{}} x {steps_per_epoch} steps (verl's epoch: {rows} training rows // "
+             f"data.train_batch_size={config.data.train_batch_size})")
+    if requested is None:
+        message = (f"srpo: the run lasts {epochs * steps_per_epoch} steps: trainer.total_training_steps is unset, so "
+                   f"verl counts {where.format(epochs)}. These are not passes over SRPO's pool, which history "
+                   "resampling shrinks; set trainer.total_training_steps to count the run in steps.")
+        logger.info(message)
+        return message
+    if epochs * steps_per_epoch >= int(requested):
+        return ""
+    needed = math.ceil(int(requested) / steps_per_epoch)
+    with open_dict(config):
+        config.trainer.total_epochs = needed
+    message = (f"srpo: trainer.total_epochs={epochs} would stop verl's loop after {epochs * steps_per_epoch} steps "
+               f"(verl's epoch: {rows} training rows // data.train_batch_size={config.data.train_batch_size} = "
+               f"{steps_per_epoch} steps), before trainer.total_training_steps={requested}. A verl-srpo run is "
+               f"counted in steps: trainer.total_epochs is raised to {needed}, so the run lasts {requested} steps.")
+    logger.warning(message)
+    return message
 
 
 def _register_once(cls: type) -> type:
@@ -102,6 +145,8 @@ class SRPOTrainer(PPOTrainerSync):
             collate_fn=self.train_dataloader.collate_fn,
         )
         self.train_dataloader_it = None
+        # After the sampler (which refuses data smaller than one step): verl's steps_per_epoch is then >= 1.
+        self.srpo_run_length = count_in_steps(self.config, self.steps_per_epoch, len(self.train_dataset))
 
     def _load_checkpoint(self):
         super()._load_checkpoint()
@@ -124,7 +169,7 @@ class SRPOTrainer(PPOTrainerSync):
         """Record this step's outcomes in the history and return SRPO's metrics. O(batch)."""
         sampler = self.srpo_sampler
         rows = read_step(batch, self.srpo_acc_key)
-        positions = sampler.record(rows.ids, rows.acc >= self.srpo_threshold)
+        ranks = sampler.record(rows.ids, rows.acc >= self.srpo_threshold)
         history = sampler.history
         out = {
             "srpo/stage": sampler.stage,
@@ -134,7 +179,9 @@ class SRPOTrainer(PPOTrainerSync):
             "srpo/readmitted_total": history.readmitted_total if history is not None else 0,
             "srpo/zero_adv_group_frac": identical_group_fraction(rows.uid, rows.acc),
         }
-        out.update(domain_metrics(sampler.domain[positions], sampler.plan.domain_names, rows))
+        out.update(domain_metrics(sampler.domain[ranks], sampler.plan.domain_names, rows))
+        for report in sampler.pop_boundaries():  # the boundary this step's batch crossed (logged when applied)
+            out.update(report.metrics())
         if self.srpo_reflection is not None:
             texts = sample_texts(rows, batch.partition_id, self.tokenizer, self.srpo_reflection_size)
             out["srpo/reflection_rate"] = reflection_rate(texts, self.srpo_reflection)
