@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eval import sources
+from eval.errors import DatasetError, MissingColumns
 
 DEFAULT_DATASET = "HuggingFaceH4/aime_2024"  # (ours) the 30 problems of AIME 2024 I and II
 NUM_PROBLEMS = 30  # AIME 2024 I + II
@@ -26,7 +27,8 @@ def _field(row: dict, *names: str):
     for name in names:
         if name in row and row[name] is not None:
             return row[name]
-    raise KeyError(f"AIME row has none of the columns {names}; it has {sorted(row)}")
+    raise MissingColumns(f"AIME row has none of the columns {names}; it has {sorted(row)}: pass an AIME file "
+                         "with problem and answer columns")
 
 
 def _keep(name: str) -> bool:
@@ -45,9 +47,9 @@ def load_aime(source: str = DEFAULT_DATASET, revision: str | None = None,
                                         str(_field(row, "answer", "Answer"))))
     ids = [p.problem_id for p in problems]
     if len(set(ids)) != len(ids):
-        raise ValueError(f"{source}: duplicate problem ids {sorted({i for i in ids if ids.count(i) > 1})}")
+        raise DatasetError(f"{source}: duplicate problem ids {sorted({i for i in ids if ids.count(i) > 1})}")
     if expect and len(problems) != expect:
-        raise ValueError(f"{source} holds {len(problems)} problems, expected {expect} (AIME 2024 I + II); "
+        raise DatasetError(f"{source} holds {len(problems)} problems, expected {expect} (AIME 2024 I + II); "
                          "pass --expect-problems 0 to evaluate a different set")
     return problems, prov
 

@@ -16,10 +16,12 @@ import json
 import os
 from pathlib import Path
 
+from eval.errors import EvalError
+
 RUN_FILE = "run.json"
 
 
-class SettingsMismatch(ValueError):
+class SettingsMismatch(EvalError, ValueError):
     """The run directory holds completions made with other settings: mixing them would be wrong."""
 
 

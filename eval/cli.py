@@ -4,20 +4,45 @@ Defaults are the paper's protocol (``shared/SRPO.md``); rerunning the same comma
 completions cached in ``--out``. Outputs: ``results.json``, ``results.md``, ``results.png``,
 ``verdicts.jsonl`` (and, for ``lcb``, ``lcb_custom_outputs.json`` for LiveCodeBench's ``custom_evaluator``).
 ``--completions FILE`` grades saved completions instead, without a model (``eval/completions.py``).
+``python -m eval aime24 --help`` / ``lcb --help`` list every option with its default.
+
+An error a user can fix (a missing dataset or model, a wrong release or window, a resume with other
+settings, vLLM missing) is printed as one line on stderr with what to do, exit code 2; a run that fails
+before sampling leaves no ``run.json`` behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import sys
 from pathlib import Path
 
 from eval import aime, lcb
+from eval.errors import EvalError
 from eval.generate import Sampling
 
 _DEFAULTS = Sampling()
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """The description as written, and each option's default after its help (unless the help states it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.required or any(action.default is v for v in (None, False, argparse.SUPPRESS)):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+_DEFAULTS_TEXT = f"""defaults (each subcommand's --help lists them all):
+  both:   --backend vllm --prompt-style r1_zero --temperature {_DEFAULTS.temperature} --top-p {_DEFAULTS.top_p} \
+--max-new-tokens {_DEFAULTS.max_new_tokens} --seed {_DEFAULTS.seed}
+  aime24: --dataset {aime.DEFAULT_DATASET} --expect-problems {aime.NUM_PROBLEMS} --n {_DEFAULTS.n}
+  lcb:    --dataset {lcb.DEFAULT_DATASET} --release {lcb.DEFAULT_RELEASE} --start {lcb.DEFAULT_START} \
+--end {lcb.DEFAULT_END} --n {lcb.DEFAULT_N} --timeout {lcb.LCB_TEST_TIMEOUT_S}"""
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -29,7 +54,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="delete --out first (otherwise: resume)")
     p.add_argument("--score-only", action="store_true", help="never generate; fail if completions are missing")
     p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm",
-                   help="vllm (GPU, the protocol) or transformers (small models, CPU tests)")
+                   help="vllm (GPU, the protocol; needs `pip install vllm`) or transformers (small models, CPU)")
     p.add_argument("--prompt-style", choices=["r1_zero", "chat"], default="r1_zero",
                    help="r1_zero: raw R1-Zero text (shared/SRPO.md); chat: the tokenizer's chat template (ours)")
     p.add_argument("--n", type=int, default=_DEFAULTS.n, help="samples per problem (aime24: 32, avg@32; lcb: 32)")
@@ -47,15 +72,18 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__, formatter_class=_Help,
+                                     epilog=_DEFAULTS_TEXT)
     sub = parser.add_subparsers(dest="task", required=True)
-    pa = sub.add_parser("aime24", help="AIME 2024, avg@n (default avg@32)")
+    pa = sub.add_parser("aime24", help="AIME 2024, avg@n (default avg@32)", formatter_class=_Help,
+                        description="AIME 2024 I + II, avg@n (default avg@32), scored with the training math reward.")
     _common(pa)
     pa.add_argument("--dataset", default=aime.DEFAULT_DATASET, help="Hub dataset id or local parquet/jsonl/json")
     pa.add_argument("--expect-problems", type=int, default=aime.NUM_PROBLEMS,
                     help="fail unless the dataset holds this many problems (0: any)")
-    pl = sub.add_parser("lcb", help="LiveCodeBench code generation, pass@1 averaged over n")
+    pl = sub.add_parser("lcb", help="LiveCodeBench code generation, pass@1 averaged over n", formatter_class=_Help,
+                        description="LiveCodeBench code generation: pass@1 averaged over n samples, on the problems "
+                                    "of --release dated --start..--end (the window).")
     _common(pl)
     pl.add_argument("--dataset", default=lcb.DEFAULT_DATASET,
                     help="Hub id or local copy (a directory of test*.jsonl, or one file)")
@@ -73,20 +101,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse impossible option values before anything runs (argparse's usage error, exit code 2)."""
     if not args.model and not args.completions:
-        raise SystemExit(f"python -m eval {args.task}: --model is required (or --completions FILE to grade saved "
-                         "completions)")
+        parser.error("--model is required (or --completions FILE to grade saved completions)")
     if args.tensor_parallel_size < 1 or args.data_parallel_size < 1:
-        raise SystemExit("--tensor-parallel-size and --data-parallel-size must be >= 1")
+        parser.error("--tensor-parallel-size and --data-parallel-size must be >= 1")
     if args.backend == "transformers" and (args.tensor_parallel_size > 1 or args.data_parallel_size > 1):
-        raise SystemExit("tensor/data parallelism needs --backend vllm")
-    if args.overwrite and Path(args.out).exists():
-        shutil.rmtree(args.out)
-    from eval import pipeline
+        parser.error("tensor/data parallelism needs --backend vllm")
+    try:
+        Sampling(args.n, args.temperature, args.top_p, args.max_new_tokens, args.seed)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.task == "aime24" and args.expect_problems < 0:
+        parser.error("--expect-problems must be >= 0 (0: any number of problems)")
+    if args.task == "lcb" and (args.timeout <= 0 or args.workers < 1):
+        parser.error("--timeout must be > 0 seconds and --workers >= 1")
 
-    results = (pipeline.run_aime if args.task == "aime24" else pipeline.run_lcb)(args)
+
+def check_backend(args: argparse.Namespace) -> None:
+    """Fail before anything is written when the chosen backend is not installed."""
+    if args.completions:  # grading saved completions samples nothing
+        return
+    if args.backend == "vllm" and not args.score_only and importlib.util.find_spec("vllm") is None:
+        raise EvalError("--backend vllm (the default) needs vLLM, which is not installed: on a GPU machine "
+                        "`pip install vllm`; on CPU pass --backend transformers (small models), or --score-only "
+                        "to score completions already in --out")
+
+
+def _remove_new_run_file(out: Path, out_existed: bool, run_file_existed: bool) -> None:
+    """Undo what a run that failed before sampling wrote: ``run.json`` (and ``--out`` if it made it)."""
+    from eval.cache import RUN_FILE
+
+    if run_file_existed or any(p.stat().st_size for p in out.glob("completions*.jsonl")):
+        return
+    (out / RUN_FILE).unlink(missing_ok=True)
+    if not out_existed and out.is_dir() and not any(out.iterdir()):
+        out.rmdir()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_args(parser, args)
+    out = Path(args.out)
+    if args.overwrite and out.exists():
+        shutil.rmtree(out)
+    out_existed, run_file_existed = out.exists(), (out / "run.json").exists()
+    try:
+        check_backend(args)
+        from eval import pipeline
+
+        results = (pipeline.run_aime if args.task == "aime24" else pipeline.run_lcb)(args)
+    except EvalError as exc:
+        _remove_new_run_file(out, out_existed, run_file_existed)
+        print(f"python -m eval {args.task}: error: {exc}", file=sys.stderr)
+        return 2
     head = results["headline"]
     print(f"{args.task} {head['metric']} = {100 * head['mean']:.2f}% "
           f"(95% CI {100 * head['ci95_low']:.2f}..{100 * head['ci95_high']:.2f}, grader {head['grader']}); "

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from eval.errors import ModelNotFound, Unavailable, cache_miss, first_line
+
 _CHUNK = 1 << 20
 
 
@@ -39,7 +41,7 @@ def local_fingerprint(model_dir: str | Path) -> str:
     root = Path(model_dir)
     files = sorted(root.glob("*.safetensors"))
     if not files:
-        raise FileNotFoundError(f"no *.safetensors in {root}: save the model with safe_serialization=True")
+        raise ModelNotFound(f"no *.safetensors in {root}: save the model with safe_serialization=True")
     return _combine([(f.name, _file_sha256(f)) for f in files])
 
 
@@ -77,5 +79,8 @@ def weights_fingerprint(model: str, revision: str | None = None) -> dict:
         try:
             return cached_fingerprint(model, revision)
         except Exception as cache_error:
-            raise RuntimeError(f"cannot fingerprint {model}: Hub: {hub_error}; local cache: {cache_error}. "
-                               "Pass a local model directory instead") from cache_error
+            raise Unavailable(
+                f"cannot fingerprint {model}: no such local directory; the Hub: {first_line(hub_error)}; the local "
+                f"cache: {cache_miss(cache_error)}. Download it where the Hub is reachable (hf download {model}) "
+                "or pass --model <a local model directory>"
+            ) from cache_error

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from eval import sources
+from eval.errors import DatasetError, DatasetNotFound
 from eval.safe_pickle import decode_private_tests
 
 DEFAULT_DATASET = "livecodebench/code_generation_lite"
@@ -55,8 +56,8 @@ def release_files(version: str) -> list[str] | None:
         lo, hi = int(m[1]), int(m[2] or m[1])
         if lo <= hi:
             return [_file_name(i) for i in range(lo, hi + 1)]
-    raise ValueError(f"unknown LiveCodeBench release {version!r}: use release_v1..release_v{MAX_RELEASE}, "
-                     "release_latest, vN (one file) or vA_vB (a range)")
+    raise DatasetError(f"unknown LiveCodeBench release {version!r}: use release_v1..release_v{MAX_RELEASE}, "
+                       "release_latest, vN (one file) or vA_vB (a range)")
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,13 @@ def in_window(problem: CodeProblem, start: str | None, end: str | None) -> bool:
 
 
 def check_window(start: str | None, end: str | None) -> None:
-    """Fail early on a malformed date (``YYYY-MM-DD``)."""
+    """Fail early on a malformed date (``YYYY-MM-DD``): :class:`DatasetError`."""
     for bound in (start, end):
         if bound:
-            date.fromisoformat(bound)
+            try:
+                date.fromisoformat(bound)
+            except ValueError:
+                raise DatasetError(f"--start/--end {bound!r} is not a date: use YYYY-MM-DD") from None
 
 
 def load_lcb(source: str = DEFAULT_DATASET, release: str = DEFAULT_RELEASE, start: str | None = DEFAULT_START,
@@ -112,11 +116,12 @@ def load_lcb(source: str = DEFAULT_DATASET, release: str = DEFAULT_RELEASE, star
     if wanted is not None:
         missing = sorted(set(wanted) - {f.name for f in files})
         if missing:
-            raise FileNotFoundError(f"{source} lacks {missing} for {release}; pick an older --release")
+            raise DatasetNotFound(f"{source} lacks {missing} for {release}; pick an older --release")
     rows = [row for path in files for row in sources.read_records(path)]
     problems = sorted((p for p in map(parse_row, rows) if in_window(p, start, end)), key=lambda p: p.problem_id)
     if not problems:
-        raise ValueError(f"no problems of {release} fall in {start}..{end}: widen the window or pick a newer release")
+        raise DatasetError(f"no problems of {release} fall in {start}..{end}: widen the window (--start, --end) "
+                           "or pick a newer --release")
     prov.update(release=release, window={"start": start, "end": end}, num_problems=len(problems))
     return problems, prov
 

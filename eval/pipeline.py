@@ -8,6 +8,7 @@ from pathlib import Path
 
 from eval import aime, lcb, metrics, report
 from eval.cache import check_run_settings, load_completions
+from eval.errors import EvalError
 from eval.fingerprint import weights_fingerprint
 from eval.generate import (
     Sampling,
@@ -40,7 +41,7 @@ def sample(args: Namespace, sampling: Sampling, prompts: dict[str, str], out: Pa
     if not pending_requests(requests, load_completions(out)):
         return
     if args.score_only:
-        raise SystemExit(f"--score-only, but {out} lacks completions; drop --score-only to generate them")
+        raise EvalError(f"--score-only, but {out} lacks completions; drop --score-only to generate them")
     if args.backend == "transformers":
         run_generation(TransformersBackend(args.model, sampling, dtype=args.dtype), requests, out)
     else:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from eval.errors import DatasetError, DatasetNotFound, Unavailable, cache_miss, first_line
+
 DATA_SUFFIXES = (".parquet", ".jsonl", ".json")
 
 
@@ -24,7 +26,7 @@ def local_files(path: Path, keep: Callable[[str], bool]) -> tuple[list[Path], di
     """Data files of a local file or directory (recursively), filtered by name."""
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and keep(p.name))
     if not files:
-        raise FileNotFoundError(f"no dataset files in {path}")
+        raise DatasetNotFound(f"no dataset files in {path}: pass a {'/'.join(DATA_SUFFIXES)} file or a folder of them")
     prov = {"source": str(path), "revision": None, "files": {f.name: "sha256:" + _sha256(f) for f in files}}
     return files, prov
 
@@ -55,18 +57,22 @@ def resolve(source: str, revision: str | None, keep: Callable[[str], bool]) -> t
     path = Path(source)
     if path.exists():
         if revision:
-            raise ValueError(f"--revision {revision} applies to Hub ids only; {source} is a local path")
+            raise DatasetError(f"--dataset-revision {revision} applies to Hub ids only; {source} is a local path")
         return local_files(path, keep)
     if source.count("/") != 1 or source.startswith((".", "/")):
-        raise FileNotFoundError(f"{source} is neither an existing path nor a Hub dataset id (owner/name)")
+        raise DatasetNotFound(f"--dataset {source} is neither an existing path nor a Hub dataset id (owner/name): "
+                              "check the path")
     try:
         return hub_files(source, revision, keep)
     except Exception as hub_error:
         try:
             return cached_hub_files(source, revision, keep)
         except Exception as cache_error:
-            raise RuntimeError(f"cannot read dataset {source}: Hub: {hub_error}; local cache: {cache_error}. "
-                               "Download its files and pass --dataset PATH") from cache_error
+            raise Unavailable(
+                f"cannot read dataset {source}: no such local path; the Hub: {first_line(hub_error)}; the local "
+                f"cache: {cache_miss(cache_error)}. Check the path, or download the dataset where the Hub is "
+                f"reachable (hf download --repo-type dataset {source}) and pass --dataset PATH"
+            ) from cache_error
 
 
 def read_records(path: Path) -> list[dict]:
@@ -80,5 +86,5 @@ def read_records(path: Path) -> list[dict]:
         data = json.loads(text)
         if isinstance(data, list):
             return data
-        raise ValueError(f"{path}: expected a JSON list of problems, got {type(data).__name__}")
-    raise ValueError(f"{path}: unsupported format {path.suffix!r}; use one of {DATA_SUFFIXES}")
+        raise DatasetError(f"{path}: expected a JSON list of problems, got {type(data).__name__}")
+    raise DatasetError(f"{path}: unsupported format {path.suffix!r}; use one of {DATA_SUFFIXES}")

@@ -3,10 +3,11 @@
     python -m release merge --ckpt CKPT/global_step_N/actor --out OUT
     python -m release validate --folder OUT
     python -m release publish --ckpt CKPT --out OUT --repo-id ORG/NAME --eval RESULTS... \
-        --run-config RUN/.hydra/config.yaml [--version TAG] [--confirm]
+        --run-config RUN/.hydra/config.yaml [--base-model ORG/BASE] [--version TAG] [--confirm]
     python -m release fixture --out DIR     # a tiny real verl checkpoint + run config + evaluation
 
-``make release`` / ``make release-fixture`` call these (see the Makefile for the variables).
+``make release`` / ``make release-fixture`` call these; release/README.md documents every variable.
+Every error is one line on stderr and exit code 2; a refusal leaves OUT and the Hub as they were.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from release import ReleaseError
 
 
 def cmd_merge(args) -> int:
-    from release.merge import merge_fsdp_checkpoint, reshard, set_generation_defaults
+    from release.merge import merge_fsdp_checkpoint, merge_target_state, normalize_permissions, set_generation_defaults
     from release.validate import validate_folder
 
-    out = merge_fsdp_checkpoint(args.ckpt, args.out)
-    shards = reshard(out, args.max_shard_size)
-    set_generation_defaults(out)
+    state = merge_target_state(args.ckpt, args.out, args.max_shard_size)  # refuses before any work
+    out = merge_fsdp_checkpoint(args.ckpt, args.out, args.max_shard_size)
+    if state == "merged":  # a folder of an older kit: settings and modes only, the weights stay as they are
+        set_generation_defaults(out)
+        normalize_permissions(out)
     summary = validate_folder(out)
-    print(f"[merge] {out}: {len(shards)} shard(s), {summary.num_tensors} tensors, valid")
+    shards = sum(name.endswith(".safetensors") for name in summary.files)
+    print(f"[merge] {out}: {shards} shard(s), {summary.num_tensors} tensors, valid")
     return 0
 
 
@@ -42,48 +46,41 @@ def cmd_publish(args) -> int:
     from huggingface_hub import HfApi
 
     from eval.fingerprint import local_fingerprint
-    from release import card, evaluation, hub, training
-    from release.validate import validate_folder
+    from release import card, evaluation, hub, preflight
+    from release.merge import merge_fsdp_checkpoint
+    from release.validate import uploadable_files, validate_folder
 
-    if "/" not in args.repo_id:
-        raise ReleaseError(f"REPO_ID {args.repo_id!r} must be <user or org>/<name>, e.g. my-org/SRPO-Qwen-32B")
-    rows = training.training_details(args.run_config, args.ckpt)  # fail on a bad config before merging
-    if args.ckpt:
-        cmd_merge(args)
+    api = HfApi()
+    checked = preflight.check(args, api)  # every refusal that needs no weights; nothing written yet
     out = Path(args.out)
-    summary = validate_folder(out)
+    if checked.merge == "fresh":
+        merge_fsdp_checkpoint(args.ckpt, out, args.max_shard_size)
+    elif checked.merge == "merged":
+        print(f"[merge] {out} already holds the merge of {args.ckpt}; skipping (delete it to re-merge)")
     fingerprint = local_fingerprint(out)
-    results = evaluation.load_results(args.eval, out, fingerprint) if args.eval else {}
-    if not results and not args.allow_no_eval:
-        raise ReleaseError(
-            f"no evaluation attached: run `python -m eval aime24 --model {out} --out runs/aime24` (and lcb), "
-            "then pass EVAL=runs/aime24/results.json ..., or ALLOW_NO_EVAL=1 to publish without numbers"
-        )
-    step = training.global_step(args.ckpt or "")
-    version = args.version or (f"step-{step}" if step is not None else None)
-    if not version:
-        raise ReleaseError("no VERSION: set VERSION=v1.0 (the tag), or point CKPT at a global_step_N/actor")
+    evaluation.check_fingerprints(checked.results, out, fingerprint)
+    summary = validate_folder(out)
+    local_inputs = [args.out, args.run_config, *args.eval, *([args.ckpt] if args.ckpt else []), checked.base.local_path,
+                    *(r.dataset.get("source", "") for r in checked.results.values() if not r.on_hub)]  # fmt: skip
     text = card.render_card(
-        repo_id=args.repo_id, version=version, fingerprint=fingerprint, summary=summary, results=results,
-        training_rows=rows, run_config_name=Path(args.run_config).name, license=args.license,
-        datasets=args.dataset,
+        repo_id=args.repo_id, version=checked.version, fingerprint=fingerprint, summary=summary,
+        results=checked.results, training_rows=checked.rows, run_config_name=Path(args.run_config).name,
+        base=checked.base, license=args.license, datasets=args.dataset, local_inputs=local_inputs,
     )  # fmt: skip
-    card.write_card(out, text)
-    summary = validate_folder(out, load_tensors=False)  # README.md is now part of the upload
+    files = dict(sorted({**uploadable_files(out), "README.md": len(text.encode())}.items()))
     model_name = args.repo_id.split("/")[-1]
-    message = f"Release {version}: {model_name}" + (f" (verl global_step_{step})" if step is not None else "")
+    step = checked.step
+    message = f"Release {checked.version}: {model_name}" + (f" (verl global_step_{step})" if step is not None else "")
     description = "\n".join(
         [f"Weights fingerprint: {fingerprint}"]
-        + [f"{r.task}: {r.metric} = {100 * r.mean:.1f}%" for _, r in sorted(results.items())]
+        + [f"{r.task}: {r.metric} = {100 * r.mean:.1f}%" for _, r in sorted(checked.results.items())]
         + ["Published with the verl-srpo release kit (make release)."]
     )
-    if args.confirm:
-        hub.check_can_push()
-    api = HfApi()
     plan = hub.make_plan(
-        api, repo_id=args.repo_id, folder=out, files=summary.files, card=text, tag=version,
-        commit_message=message, commit_description=description, offline=hub.is_offline(),
+        api, repo_id=args.repo_id, folder=out, files=files, card=text, tag=checked.version,
+        commit_message=message, commit_description=description, remote=checked.remote,
     )  # fmt: skip
+    card.write_card(out, text)  # after the last refusal: a refused release leaves OUT as it was
     print(plan.render(confirm=args.confirm))
     if args.confirm:
         hub.push(api, plan, out, private=args.private)
@@ -116,7 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--allow-no-eval", action="store_true", help="publish without evaluation numbers")
     publish.add_argument("--run-config", required=True, help="the run's composed config: <run dir>/.hydra/config.yaml")
     publish.add_argument("--version", default=None, help="the version tag (default: step-N from --ckpt)")
-    publish.add_argument("--license", default="apache-2.0", help="card license (Qwen2.5-32B's: apache-2.0)")
+    publish.add_argument("--base-model", default=None,
+                         help="Hub id of the base model, needed when the run trained from a local path "
+                              "(`none`: not on the Hub); default: the run config's actor_rollout_ref.model.path")
+    publish.add_argument("--license", default="apache-2.0",
+                         help="card license, the base model's (checked against it when the Hub answers)")
     publish.add_argument("--dataset", nargs="*", default=[], help="Hub ids of the training datasets (card metadata)")
     publish.add_argument("--private", action="store_true", help="create the repository private")
     publish.add_argument("--confirm", action="store_true", help="push for real (default: print the plan only)")

@@ -2,8 +2,9 @@
 
 Reads the ``results.json`` files written by ``python -m eval`` (schema in ``eval/report.py``): one
 per task, each naming the weights it measured by ``model.fingerprint`` (``eval.fingerprint``:
-sha256 over the ``*.safetensors`` shards). A result is attached only if its fingerprint is the
-fingerprint of the folder being pushed.
+sha256 over the ``*.safetensors`` shards). ``read_results`` checks the files themselves (cheap, before
+any merge); ``check_fingerprints`` then attaches a result only if its fingerprint is the fingerprint of
+the folder being pushed.
 """
 
 from __future__ import annotations
@@ -32,13 +33,39 @@ class TaskResult:
     sampling: dict
     dataset: dict
     source: Path
+    fingerprint: str | None = None  # the weights it measured
+    prompt_style: str = "r1_zero"
+    truncated_fraction: float | None = None  # share of samples cut off at max_new_tokens
 
     def deviations(self) -> list[str]:
-        """How the sampling differs from the protocol (shared/SRPO.md), e.g. ``["n=4 (protocol: 32)"]``."""
+        """How the run differs from the protocol (shared/SRPO.md), e.g. ``["n=4 (protocol: 32)"]``."""
         want = {"temperature": PROTOCOL.temperature, "top_p": PROTOCOL.top_p, "max_new_tokens": PROTOCOL.max_new_tokens}
         if self.task == "aime24":
             want["n"] = PROTOCOL.n  # avg@32
-        return [f"{k}={self.sampling.get(k)} (protocol: {v})" for k, v in want.items() if self.sampling.get(k) != v]
+        out = [f"{k}={self.sampling.get(k)} (protocol: {v})" for k, v in want.items() if self.sampling.get(k) != v]
+        if self.prompt_style != "r1_zero":
+            out.append(f"prompt_style={self.prompt_style} (protocol: r1_zero)")
+        return out
+
+    @property
+    def on_hub(self) -> bool:
+        """True when the problems were read from a Hub dataset at a resolved commit (``eval.sources``);
+        False for local files, which eval records by name and sha256, with no revision."""
+        return bool(self.dataset.get("revision")) and not isinstance(self.dataset.get("files"), dict)
+
+    def local_files(self) -> dict[str, str]:
+        """``{file name: "sha256:..."}`` of a local dataset (names only: never the path)."""
+        files = self.dataset.get("files")
+        return {Path(str(name)).name: str(digest) for name, digest in files.items()} if isinstance(files, dict) else {}
+
+    def dataset_text(self) -> str:
+        """What the number was measured on, in words; e.g. "`HuggingFaceH4/aime_2024` at commit `abc123`"
+        or "the local file `aime24.jsonl` (sha256 `65915220`…), not a Hub dataset"."""
+        if self.on_hub:
+            return f"`{self.dataset['source']}` at commit `{str(self.dataset['revision'])[:12]}`"
+        files = self.local_files()
+        names = ", ".join(f"`{name}` (sha256 `{sha.removeprefix('sha256:')[:12]}`)" for name, sha in files.items())
+        return f"the local file{'s' if len(files) > 1 else ''} {names or '?'}, not a Hub dataset"
 
 
 def find_results(paths: list[str | Path]) -> list[Path]:
@@ -54,31 +81,58 @@ def find_results(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def load_results(paths: list[str | Path], folder: str | Path, fingerprint: str | None = None) -> dict[str, TaskResult]:
-    """``{task: TaskResult}`` for the results in ``paths``, all measured on ``folder``'s weights."""
-    fingerprint = fingerprint or local_fingerprint(folder)
+def _parse(path: Path) -> TaskResult:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReleaseError(f"EVAL file {path} is not readable JSON ({exc}): pass the results.json of python -m eval") \
+            from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        got = data.get("schema_version") if isinstance(data, dict) else type(data).__name__
+        raise ReleaseError(
+            f"EVAL file {path}: schema_version {got!r}, expected {SCHEMA_VERSION} (python -m eval's results.json)"
+        )
+    task = data.get("task")
+    if task not in TASKS:
+        raise ReleaseError(f"EVAL file {path}: unknown task {task!r}; known: {sorted(TASKS)}")
+    head, sampling, dataset = data.get("headline"), data.get("sampling"), data.get("dataset")
+    fingerprint = (data.get("model") or {}).get("fingerprint")
+    keys = ("metric", "mean", "ci95_low", "ci95_high")
+    if not (isinstance(head, dict) and all(k in head for k in keys) and isinstance(sampling, dict)
+            and isinstance(dataset, dict) and fingerprint):  # fmt: skip
+        raise ReleaseError(f"EVAL file {path} lacks headline {list(keys)}, sampling, dataset or model.fingerprint")
+    return TaskResult(
+        task=task, metric=head["metric"], mean=head["mean"], ci95_low=head["ci95_low"], ci95_high=head["ci95_high"],
+        num_problems=len(data.get("problems", [])), sampling=sampling, dataset=dataset, source=path,
+        fingerprint=fingerprint, prompt_style=data.get("prompt_style", "r1_zero"),
+        truncated_fraction=(data.get("generation") or {}).get("truncated_fraction"),
+    )  # fmt: skip
+
+
+def read_results(paths: list[str | Path]) -> dict[str, TaskResult]:
+    """``{task: TaskResult}`` of the results in ``paths``; checks the files only (no weights are read)."""
     results: dict[str, TaskResult] = {}
     for path in find_results(paths):
-        data = json.loads(path.read_text())
-        if data.get("schema_version") != SCHEMA_VERSION:
-            raise ReleaseError(f"{path}: schema_version {data.get('schema_version')!r}, expected {SCHEMA_VERSION}")
-        task = data.get("task")
-        if task not in TASKS:
-            raise ReleaseError(f"{path}: unknown task {task!r}; known: {sorted(TASKS)}")
-        measured = (data.get("model") or {}).get("fingerprint")
-        if measured != fingerprint:
+        res = _parse(path)
+        if res.task in results:
+            raise ReleaseError(f"two results for {res.task}: {results[res.task].source} and {path}; pass one")
+        results[res.task] = res
+    return results
+
+
+def check_fingerprints(results: dict[str, TaskResult], folder: str | Path, fingerprint: str) -> None:
+    """Refuse any result whose weights are not ``folder``'s (``fingerprint``)."""
+    for task, res in sorted(results.items()):
+        if res.fingerprint != fingerprint:
             raise ReleaseError(
-                f"{path} was measured on weights {measured}, but {folder} holds {fingerprint}: these numbers "
-                f"are not this model's. Re-run the evaluation on the folder being pushed: "
-                f"python -m eval {task} --model {folder} --out <dir> (resharding with another MAX_SHARD_SIZE "
-                "also changes the fingerprint)"
+                f"{res.source} was measured on weights {res.fingerprint}, but {folder} holds {fingerprint}: these "
+                f"numbers are not this model's. Re-run the evaluation on the folder being pushed: "
+                f"python -m eval {task} --model {folder} --out <dir>"
             )
-        if task in results:
-            raise ReleaseError(f"two results for {task}: {results[task].source} and {path}; pass one")
-        head = data["headline"]
-        results[task] = TaskResult(
-            task=task, metric=head["metric"], mean=head["mean"], ci95_low=head["ci95_low"],
-            ci95_high=head["ci95_high"], num_problems=len(data.get("problems", [])),
-            sampling=data.get("sampling", {}), dataset=data.get("dataset", {}), source=path,
-        )  # fmt: skip
+
+
+def load_results(paths: list[str | Path], folder: str | Path, fingerprint: str | None = None) -> dict[str, TaskResult]:
+    """``{task: TaskResult}`` for the results in ``paths``, all measured on ``folder``'s weights."""
+    results = read_results(paths)
+    check_fingerprints(results, folder, fingerprint or local_fingerprint(folder))
     return results

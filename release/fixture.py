@@ -177,14 +177,12 @@ def build_release_fixture(root: str | Path) -> dict[str, str]:
     import json
 
     from eval.cli import main as eval_main
-    from release.merge import merge_fsdp_checkpoint, reshard, set_generation_defaults
+    from release.merge import merge_fsdp_checkpoint
 
     root = Path(root)
     actor = build_fsdp_checkpoint(root / "checkpoints")
     run_config = write_run_config(root / "run" / ".hydra" / "config.yaml", root / "checkpoints" / "base_model")
-    out = merge_fsdp_checkpoint(actor, root / "release")
-    reshard(out, FIXTURE_SHARD_SIZE)
-    set_generation_defaults(out)
+    out = merge_fsdp_checkpoint(actor, root / "release", FIXTURE_SHARD_SIZE)
     data = root / "data" / "aime24.jsonl"
     data.parent.mkdir(parents=True, exist_ok=True)
     data.write_text("".join(json.dumps(row) + "\n" for row in AIME_FIXTURE))

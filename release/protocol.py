@@ -13,7 +13,6 @@ from eval.generate import Sampling
 # temperature 0.6, top_p 0.95, 32,768 new tokens: shared/SRPO.md ("Evaluation protocol").
 PROTOCOL = Sampling()
 
-BASE_MODEL = "Qwen/Qwen2.5-32B"  # shared/SRPO.md ("Base"): RL from the base model, no SFT
 PAPER = "arXiv 2504.14286"
 PAPER_URL = "https://arxiv.org/abs/2504.14286"
 

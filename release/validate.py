@@ -8,7 +8,7 @@ all, so a broken folder is fixed in one round:
   each shard holds exactly the tensors the index maps to it, ``total_size`` is the sum of the tensor
   bytes, and names, shapes and dtypes match the model that ``config.json`` describes;
 - the tokenizer loads, fits the embedding, and ships a chat template;
-- ``generation_config.json`` holds the evaluation protocol's sampling defaults;
+- ``generation_config.json`` holds the evaluation protocol's sampling defaults and no length setting;
 - every tensor loads, and is finite.
 """
 
@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release import ReleaseError
-from release.merge import INDEX, nbytes, tensor_layout
-from release.protocol import PROTOCOL
+from release.merge import INDEX, LENGTH_KEYS, generation_defaults, nbytes, tensor_layout
 
 _TORCH_TO_SAFETENSORS = {"bfloat16": "BF16", "float16": "F16", "float32": "F32"}
 
@@ -159,15 +158,21 @@ def _check_tokenizer(folder: Path, config, errors: list[str]) -> None:
 
 def _check_generation_config(folder: Path, errors: list[str]) -> None:
     path = folder / "generation_config.json"
+    fix = "run `python -m release merge --ckpt CKPT --out OUT` (it rewrites generation_config.json only)"
     if not path.is_file():
-        errors.append("generation_config.json is missing: run `python -m release merge` (it writes the protocol)")
+        errors.append(f"generation_config.json is missing: {fix}")
         return
     gen = json.loads(path.read_text())
-    want = {"do_sample": True, "temperature": PROTOCOL.temperature, "top_p": PROTOCOL.top_p,
-            "max_new_tokens": PROTOCOL.max_new_tokens}  # fmt: skip
-    for key, value in want.items():
+    for key, value in generation_defaults().items():
         if gen.get(key) != value:
-            errors.append(f"generation_config.json has {key}={gen.get(key)!r}, the evaluation protocol {value!r}")
+            errors.append(
+                f"generation_config.json has {key}={gen.get(key)!r}, the evaluation protocol {value!r}: {fix}"
+            )
+    for key in sorted(set(LENGTH_KEYS) & set(gen)):
+        errors.append(
+            f"generation_config.json sets {key}={gen[key]}, which overrides the length callers ask for "
+            f"(lm-eval's max_gen_toks, vLLM's max_tokens); the card states the length budget instead: {fix}"
+        )
 
 
 def _check_tensors_load(folder: Path, layout: dict, errors: list[str]) -> None:

@@ -274,8 +274,9 @@ if want eval; then
 fi
 if want release; then
   say "make release (dry run: prints the Hub plan, pushes nothing)"
+  # BASE_MODEL=none: the warm-up model the run trained from is local and not on the Hub
   release=(CKPT="$CKPT" OUT="$MERGED" REPO_ID=verl-srpo/tiny-e2e-smoke RUN_CONFIG="$RUN_CONFIG" MAX_SHARD_SIZE=5GB
-           EVAL="$WORK/eval/aime24/results.json $WORK/eval/lcb/results.json")
+           BASE_MODEL=none EVAL="$WORK/eval/aime24/results.json $WORK/eval/lcb/results.json")
   set +e
   if command -v make > /dev/null; then
     make --no-print-directory release PYTHON="$PY" "${release[@]}" 2>&1 | tee "$WORK/release.log"
@@ -283,6 +284,7 @@ if want release; then
     say "no make here: running the Makefile's release recipe with $PY"
     "$PY" -m release publish --repo-id verl-srpo/tiny-e2e-smoke --out "$MERGED" --run-config "$RUN_CONFIG" \
       --ckpt "$CKPT" --eval "$WORK/eval/aime24/results.json" "$WORK/eval/lcb/results.json" --license apache-2.0 \
+      --base-model none \
       --max-shard-size 5GB 2>&1 | tee "$WORK/release.log"
   fi
   rc=${PIPESTATUS[0]}

@@ -131,6 +131,8 @@ def test_completions_must_fit_the_selection(tmp_path):
         main([*LCB, "--completions", unknown, "--out", str(tmp_path / "o")])
 
 
-def test_model_is_required_without_completions(tmp_path):
-    with pytest.raises(SystemExit, match="--model is required .or --completions FILE"):
+def test_model_is_required_without_completions(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
         main(["lcb", "--out", str(tmp_path / "o")])
+    assert exc.value.code == 2
+    assert "--model is required (or --completions FILE" in capsys.readouterr().err

@@ -1,5 +1,11 @@
-"""The shipped lm-eval task: indexed by lm-eval's TaskManager via --include_path, loadable, and runnable."""
+"""The shipped lm-eval task: indexed by lm-eval's TaskManager via --include_path, loadable from a local
+file through ``--metadata`` (no network), and run by lm-eval's own CLI within ``max_gen_toks``."""
 
+import glob
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,30 +16,44 @@ from eval_fixtures import AIME_ROWS
 lm_eval = pytest.importorskip("lm_eval")
 from lm_eval.tasks import TaskManager  # noqa: E402
 
-TASKS = Path(__file__).resolve().parents[2] / "eval" / "tasks"
+REPO = Path(__file__).resolve().parents[2]
+TASKS = REPO / "eval" / "tasks"
+OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
-def _local_variant(tmp_path, extra: str = "") -> Path:
-    """A task that includes ours and only swaps the Hub dataset for a local parquet (no network)."""
+@pytest.fixture
+def offline(monkeypatch):
+    for key, value in OFFLINE.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def aime_parquet(tmp_path) -> Path:
     data = tmp_path / "aime.parquet"
     pd.DataFrame(AIME_ROWS).to_parquet(data)
-    (tmp_path / "local.yaml").write_text(
-        f"include: {TASKS / 'aime24_avg32.yaml'}\ntask: aime24_avg32_local\ndataset_path: parquet\n"
-        f"dataset_kwargs:\n  data_files:\n    train: {data}\n{extra}")
-    return tmp_path
+    return data
 
 
-def test_task_manager_indexes_and_loads_the_task(tmp_path):
-    manager = TaskManager(include_path=[str(TASKS), str(_local_variant(tmp_path))], include_defaults=False)
+def _variant(tmp_path, extra: str) -> Path:
+    """A task that includes ours and changes only ``extra`` (a short budget for the CPU runs)."""
+    folder = tmp_path / "variant"
+    folder.mkdir()
+    (folder / "small.yaml").write_text(f"include: {TASKS / 'aime24_avg32.yaml'}\ntask: aime24_avg32_small\n{extra}")
+    return folder
+
+
+def test_task_manager_indexes_and_loads_the_task_from_a_local_file(aime_parquet, offline):
+    manager = TaskManager(include_path=[str(TASKS)], include_defaults=False,
+                          metadata={"aime24_dataset": str(aime_parquet)})  # fmt: skip
     assert "aime24_avg32" in manager.all_tasks
-    task = manager.load_task_or_group(["aime24_avg32_local"])["aime24_avg32_local"]
+    task = manager.load_task_or_group(["aime24_avg32"])["aime24_avg32"]
     cfg = task.config
-    assert cfg.repeats == 32
+    assert cfg.repeats == 32 and cfg.metadata["aime24_dataset"] == str(aime_parquet)
     assert cfg.filter_list == [{"name": "avg@32", "filter": [{"function": "take_first_k", "k": 32}]}]
     assert cfg.generation_kwargs == {"until": [], "do_sample": True, "temperature": 0.6, "top_p": 0.95,
                                      "max_gen_toks": 32768}
     docs = list(task.test_docs())
-    assert len(docs) == 3
+    assert [d["answer"] for d in docs] == ["24", "204", "9"]  # the local file's rows, read with no network
     assert task.doc_to_text(docs[1]).endswith("Assistant: <think>") and "17 times 12" in task.doc_to_text(docs[1])
     right, wrong = "<answer>204</answer>", "<answer>200</answer>"
     # lm-eval passes the filter's output, the list of the 32 kept samples, as one element
@@ -41,14 +61,81 @@ def test_task_manager_indexes_and_loads_the_task(tmp_path):
     assert task.process_results(docs[1], [[wrong] * 32]) == {"avg_acc": 0.0, "pass_at_32": 0.0}
 
 
-def test_simple_evaluate_with_a_tiny_model(tmp_path, tiny_model):
+def test_the_default_source_is_the_hub_dataset():
+    """Without --metadata the task reads HuggingFaceH4/aime_2024 (the yaml's default)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+    cfg = yaml.load((TASKS / "aime24_avg32.yaml").read_text(), Loader=Loader)
+    assert cfg["metadata"]["aime24_dataset"] == cfg["dataset_path"] == "HuggingFaceH4/aime_2024"
+    assert cfg["custom_dataset"] == "utils.load_aime"
+
+
+def test_simple_evaluate_with_a_tiny_model(tmp_path, tiny_model, aime_parquet, offline):
     """lm-eval end to end on the transformers backend: 2 repeats, 4 tokens (the filter keeps both)."""
     extra = ("repeats: 2\nfilter_list:\n  - name: avg@32\n    filter:\n      - function: take_first_k\n"
              "        k: 2\ngeneration_kwargs:\n  until: []\n  do_sample: true\n  temperature: 0.6\n"
              "  top_p: 0.95\n  max_gen_toks: 4\n")
-    manager = TaskManager(include_path=[str(TASKS), str(_local_variant(tmp_path, extra))], include_defaults=False)
+    manager = TaskManager(include_path=[str(TASKS), str(_variant(tmp_path, extra))], include_defaults=False,
+                          metadata={"aime24_dataset": str(aime_parquet)})  # fmt: skip
     out = lm_eval.simple_evaluate(model="hf", model_args=f"pretrained={tiny_model},dtype=float32",
-                                  tasks=["aime24_avg32_local"], task_manager=manager, device="cpu",
+                                  tasks=["aime24_avg32_small"], task_manager=manager, device="cpu",
                                   batch_size=1, limit=2)
-    metrics = out["results"]["aime24_avg32_local"]
+    metrics = out["results"]["aime24_avg32_small"]
     assert metrics["avg_acc,avg@32"] == 0.0 and metrics["pass_at_32,avg@32"] == 0.0  # a random model
+
+
+@pytest.fixture(scope="module")
+def char_model(tmp_path_factory) -> Path:
+    """A random 2-layer Qwen2 whose tokens are the printable ASCII characters but space (byte-level
+    identical), so any reply decodes and re-encodes to the same tokens and its length is exact; with
+    the ``generation_config.json`` a release ships: Qwen2.5 base's ``max_new_tokens: 2048`` run through
+    ``release.merge.set_generation_defaults``."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    from release.merge import set_generation_defaults
+
+    out = tmp_path_factory.mktemp("char-qwen2")
+    vocab = {"<|endoftext|>": 0, **{chr(c): i + 1 for i, c in enumerate(range(33, 127))}}
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
+    fast.save_pretrained(out)
+    torch.manual_seed(0)
+    cfg = Qwen2Config(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=4096,
+                      eos_token_id=0, pad_token_id=0, tie_word_embeddings=True)  # fmt: skip
+    Qwen2ForCausalLM(cfg).save_pretrained(out, safe_serialization=True)
+    GenerationConfig(eos_token_id=0, max_new_tokens=2048).save_pretrained(out)  # as Qwen2.5 base ships it
+    set_generation_defaults(out)
+    return out
+
+
+@pytest.mark.slow  # lm-eval's CLI in a subprocess: ~20 s of imports
+def test_lm_eval_cli_runs_the_task_on_a_local_file_within_max_gen_toks(char_model, aime_parquet, tmp_path):
+    """``lm-eval run`` as a user types it, offline, on a local copy; every reply has at most
+    ``max_gen_toks`` tokens: nothing in the released ``generation_config.json`` overrides it."""
+    tok = __import__("transformers").AutoTokenizer.from_pretrained(char_model)
+    ids = tok("1+1=2?<answer>").input_ids
+    assert len(ids) == 14 and tok(tok.decode(ids)).input_ids == ids  # one token per character, both ways
+    cli = Path(sys.executable).parent / "lm-eval"
+    cmd = [str(cli), "run", "--model", "hf", "--model_args", f"pretrained={char_model},dtype=float32",
+           "--include_path", "eval/tasks", "--tasks", "aime24_avg32",
+           "--metadata", json.dumps({"aime24_dataset": str(aime_parquet)}), "--gen_kwargs", "max_gen_toks=4",
+           "--limit", "1", "--device", "cpu", "--batch_size", "32", "--log_samples", "--output_path", str(tmp_path)]
+    env = {**os.environ, **OFFLINE, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "PYTHONWARNINGS": "ignore", "TOKENIZERS_PARALLELISM": "false"}  # fmt: skip
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    (samples,) = glob.glob(str(tmp_path / "*" / "samples_aime24_avg32_*.jsonl"))
+    (record,) = [json.loads(line) for line in Path(samples).read_text().splitlines()]
+    replies = record["resps"][0]
+    assert len(replies) == 32 and record["doc"]["answer"] == "24"
+    lengths = [len(tok(reply).input_ids) for reply in replies]
+    assert max(lengths) <= 4 and max(lengths) == 4, lengths  # the budget is reached, never passed

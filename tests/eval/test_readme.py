@@ -20,7 +20,7 @@ COMMANDS = [line for block in re.findall(r"```bash\n(.*?)```", README, re.DOTALL
 
 def test_readme_lists_the_commands():
     assert sum(c.startswith("python -m eval") for c in COMMANDS) == 7
-    assert sum(c.startswith("lm-eval") for c in COMMANDS) == 2
+    assert sum(c.startswith("lm-eval") for c in COMMANDS) == 3
 
 
 @pytest.mark.parametrize("cmd", [c for c in COMMANDS if c.startswith("python -m eval")])
@@ -37,6 +37,11 @@ def test_lm_eval_run_command_parses(monkeypatch):
         args = HarnessCLI().parse_args()
         assert args.tasks == ["aime24_avg32"] or args.tasks == "aime24_avg32"
         assert args.include_path == "eval/tasks"
+    (local,) = [c for c in COMMANDS if "--metadata" in c]
+    monkeypatch.setattr(sys, "argv", shlex.split(local))
+    args = HarnessCLI().parse_args()
+    metadata = args.metadata if isinstance(args.metadata, dict) else __import__("json").loads(args.metadata)
+    assert metadata == {"aime24_dataset": "data/aime24.parquet"}
 
 
 def _yaml_header_command() -> str:

@@ -79,8 +79,9 @@ def _is_lfs(path: str, size: int, content_sample: bytes) -> bool:
 
 
 class HubEmulator:
-    def __init__(self, token: str):
+    def __init__(self, token: str, user: str = "my-org", orgs: tuple[str, ...] = (), role: str = "write"):
         self.token = token
+        self.user, self.orgs, self.role = user, orgs, role  # what /api/whoami-v2 says about the token
         self.repos: dict[str, Repo] = {}
         self.lfs_store: dict[str, bytes] = {}
         self.calls: list[Call] = []
@@ -92,6 +93,12 @@ class HubEmulator:
 
     def fail_when(self, rule: Callable[[httpx.Request], httpx.Response | None]) -> None:
         self.failures.append(rule)
+
+    def add_model(self, repo_id: str, files: dict[str, bytes]) -> None:
+        """A model repository that exists before the test (e.g. a base model), with ``files`` at main."""
+        snapshot = {".gitattributes": File(GITATTRIBUTES, lfs=False)}
+        snapshot.update({p: File(c, lfs=_is_lfs(p, len(c), c[:512])) for p, c in files.items()})
+        self.repos[repo_id] = Repo([Commit(self._oid(f"init {repo_id}", snapshot), "initial commit", snapshot)])
 
     def names(self) -> list[str]:
         """The recorded calls as ``"METHOD /path"``, with the repository id shortened to ``{repo}``."""
@@ -115,7 +122,7 @@ class HubEmulator:
         for method, pattern, handler in self._routes():
             if request.method == method and (m := re.fullmatch(pattern, path)):
                 # validate-yaml is a read; the LFS PUT goes to a pre-signed URL, as to S3 on the real Hub
-                writes = method == "POST" and "validate-yaml" not in path
+                writes = method in ("POST", "DELETE") and "validate-yaml" not in path
                 if writes and not auth:
                     return httpx.Response(401, json={"error": "Invalid credentials in Authorization header"})
                 return handler(request, *m.groups())
@@ -137,6 +144,7 @@ class HubEmulator:
         r = r"([^/]+/[^/]+)"
         return [
             ("POST", r"/api/repos/create", self.create_repo),
+            ("GET", r"/api/whoami-v2", self.whoami),
             ("GET", rf"/api/models/{r}", lambda q, repo: self.repo_info(q, repo, "main")),
             ("GET", rf"/api/models/{r}/revision/(.+)", self.repo_info),
             ("GET", rf"/api/models/{r}/refs", self.refs),
@@ -147,6 +155,7 @@ class HubEmulator:
             ("PUT", r"/upload/([0-9a-f]{64})", self.lfs_put),
             ("POST", rf"/api/models/{r}/commit/(.+)", self.commit),
             ("POST", rf"/api/models/{r}/tag/(.+)", self.tag),
+            ("DELETE", rf"/api/models/{r}/tag/(.+)", self.delete_tag),
             ("HEAD", rf"/{r}/resolve/([^/]+)/(.+)", self.resolve),
             ("GET", rf"/{r}/resolve/([^/]+)/(.+)", self.resolve),
         ]
@@ -157,6 +166,14 @@ class HubEmulator:
         return self.repos[repo_id]
 
     # -- endpoints ------------------------------------------------------------------------------
+    def whoami(self, request):
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return httpx.Response(401, json={"error": "Invalid credentials in Authorization header"})
+        return httpx.Response(200, json={
+            "type": "user", "name": self.user, "orgs": [{"name": org} for org in self.orgs],
+            "auth": {"type": "access_token", "accessToken": {"displayName": "emulator", "role": self.role}},
+        })  # fmt: skip
+
     def create_repo(self, request):
         body = json.loads(request.content)
         repo_id = f"{body['organization']}/{body['name']}" if body.get("organization") else body["name"]
@@ -176,8 +193,11 @@ class HubEmulator:
         siblings = [{"rfilename": p, "size": len(f.content), "blobId": git_sha1(f.content),
                      **({"lfs": {"sha256": f.sha256, "size": len(f.content), "pointerSize": 134}} if f.lfs else {})}
                     for p, f in sorted(commit.files.items())]  # fmt: skip
+        card = commit.files.get("README.md")
+        meta = re.match(r"^---\n(.*?)\n---\n", card.content.decode(), re.DOTALL) if card else None
         return httpx.Response(200, json={"id": repo_id, "modelId": repo_id, "sha": commit.oid, "private": False,
-                                         "tags": [], "siblings": siblings})  # fmt: skip
+                                         "tags": [], "siblings": siblings,
+                                         **({"cardData": yaml.safe_load(meta.group(1))} if meta else {})})  # fmt: skip
 
     def refs(self, request, repo_id):
         repo = self._repo(repo_id)
@@ -283,6 +303,14 @@ class HubEmulator:
         if name in repo.tags:
             return httpx.Response(409, json={"error": f"tag {name} already exists"})
         repo.tags[name] = repo.resolve(rev).oid
+        return httpx.Response(200, json={})
+
+    def delete_tag(self, request, repo_id, name):
+        repo = self._repo(repo_id)
+        if isinstance(repo, httpx.Response):
+            return repo
+        if repo.tags.pop(name, None) is None:
+            return httpx.Response(404, headers={"x-error-code": "RevisionNotFound"}, json={"error": f"no tag {name}"})
         return httpx.Response(200, json={})
 
     def resolve(self, request, repo_id, rev, path):

@@ -16,6 +16,19 @@ def _snippet(card: str, heading: str) -> str:
     return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
+def _card(fx: dict, folder: Path) -> str:
+    from release.card import render_card
+    from release.evaluation import load_results
+    from release.training import resolve_base_model, training_details
+    from release.validate import validate_folder
+
+    base = resolve_base_model(fx["RUN_CONFIG"], "none")
+    rows = training_details(fx["RUN_CONFIG"], None, base)
+    return render_card(repo_id=REPO_ID, version="v1", fingerprint="sha256:x", summary=validate_folder(folder),
+                       results=load_results([fx["EVAL"]], folder), base=base, training_rows=rows,
+                       run_config_name="c.yaml")  # fmt: skip
+
+
 def test_card_transformers_snippet_runs_against_the_published_repo(release_fixture, folder, hub):
     from huggingface_hub import hf_hub_download
 
@@ -33,14 +46,7 @@ def test_card_transformers_snippet_runs_against_the_published_repo(release_fixtu
 
 def test_card_vllm_snippet_uses_the_same_prompt_and_sampling(release_fixture, folder):
     """The vLLM snippet (run for real in the GPU test) builds the same prompt with the protocol's sampling."""
-    from release.card import render_card
-    from release.evaluation import load_results
-    from release.training import training_details
-    from release.validate import validate_folder
-
-    card = render_card(repo_id=REPO_ID, version="v1", fingerprint="sha256:x", summary=validate_folder(folder),
-                       results=load_results([release_fixture["EVAL"]], folder),
-                       training_rows=training_details(release_fixture["RUN_CONFIG"]), run_config_name="c.yaml")  # fmt: skip
+    card = _card(release_fixture, folder)
     code = _snippet(card, "vLLM")
     assert "SamplingParams(temperature=0.6, top_p=0.95, max_tokens=32768)" in code
     prompt_line = re.search(r"PROMPT = (.+)\n", code).group(1)
@@ -52,14 +58,7 @@ def test_card_vllm_snippet_uses_the_same_prompt_and_sampling(release_fixture, fo
 def test_card_vllm_snippet_runs(release_fixture, folder):
     """On a GPU machine: the card's vLLM snippet, with the model id pointed at the released folder."""
     pytest.importorskip("vllm")
-    from release.card import render_card
-    from release.evaluation import load_results
-    from release.training import training_details
-    from release.validate import validate_folder
-
-    card = render_card(repo_id=REPO_ID, version="v1", fingerprint="sha256:x", summary=validate_folder(folder),
-                       results=load_results([release_fixture["EVAL"]], folder),
-                       training_rows=training_details(release_fixture["RUN_CONFIG"]), run_config_name="c.yaml")  # fmt: skip
+    card = _card(release_fixture, folder)
     code = _snippet(card, "vLLM").replace(f'"{REPO_ID}"', repr(str(folder))).replace("max_tokens=32768", "max_tokens=8")
     scope: dict = {}
     exec(compile(code, "README.md:vLLM", "exec"), scope)  # noqa: S102 - the card's own snippet

@@ -6,7 +6,6 @@ import hashlib
 import re
 
 import httpx
-import pytest
 from conftest import TOKEN
 
 from release.cli import main
@@ -18,7 +17,7 @@ def publish(release_fixture, folder, *extra: str, evaluated: bool = True) -> int
     results = ["--eval", release_fixture["EVAL"]] if evaluated else ["--allow-no-eval"]
     return main([
         "publish", "--repo-id", REPO_ID, "--out", str(folder), "--run-config", release_fixture["RUN_CONFIG"],
-        *results, "--version", "v1.0", "--dataset", "my-org/srpo-math", *extra,
+        *results, "--version", "v1.0", "--dataset", "my-org/srpo-math", "--base-model", "none", *extra,
     ])  # fmt: skip
 
 
@@ -72,7 +71,7 @@ def test_a_published_version_is_immutable(release_fixture, folder, hub, capsys):
     assert "tag v1.0 already exists" in capsys.readouterr().err
 
 
-def test_failure_mid_upload_leaves_the_remote_unchanged_and_the_rerun_completes(release_fixture, folder, hub):
+def test_failure_mid_upload_leaves_the_remote_unchanged_and_the_rerun_completes(release_fixture, folder, hub, capsys):
     assert publish(release_fixture, folder, "--version", "v0.9", "--confirm") == 0  # an earlier release
     before = hub.repos[REPO_ID].head
     puts = []
@@ -88,8 +87,11 @@ def test_failure_mid_upload_leaves_the_remote_unchanged_and_the_rerun_completes(
     from release.merge import reshard
 
     reshard(folder, "30KB")  # new shard files: every one is a new LFS object
-    with pytest.raises(Exception, match="upload"):
-        publish(release_fixture, folder, "--confirm", evaluated=False)
+    assert publish(release_fixture, folder, "--confirm", evaluated=False) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # after huggingface_hub's progress bars
+    assert err.startswith(f"release: error: the push to {REPO_ID} failed (") and "\n" not in err
+    assert err.endswith("the branch is unchanged (one commit, all or nothing); rerun the same command to resume "
+                        "the upload")  # fmt: skip
     repo = hub.repos[REPO_ID]
     assert repo.head is before and set(repo.tags) == {"v0.9"}  # the branch did not move
     hub.failures.clear()
@@ -121,6 +123,14 @@ def test_push_needs_a_token(release_fixture, folder, hub, monkeypatch, capsys):
     monkeypatch.setattr("huggingface_hub.get_token", lambda: None)
     assert publish(release_fixture, folder, "--confirm") == 2
     assert "needs a Hugging Face token" in capsys.readouterr().err and not _writes(hub)
+
+
+def test_dry_run_in_offline_mode_says_the_remote_was_not_consulted(release_fixture, folder, hub, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert publish(release_fixture, folder) == 0
+    out = capsys.readouterr().out
+    assert "remote:  not consulted (HF_HUB_OFFLINE=1): every file is listed as it would be sent" in out
+    assert out.rstrip().endswith("== ready (remote state not consulted)") and not hub.calls
 
 
 def test_size_formatting_hand_computed():

@@ -65,9 +65,49 @@ def test_reshard_keeps_every_tensor_and_respects_the_size(folder):
     assert reshard(folder, "1GB") == ["model.safetensors"] and not (folder / INDEX).exists()
 
 
-def test_generation_config_carries_the_protocol(release_fixture):
+def test_generation_config_carries_the_sampling_but_no_length(release_fixture):
+    """The base ships ``max_new_tokens: 2048`` (as Qwen2.5 does); the release keeps only the sampling."""
+    base = json.loads((Path(release_fixture["CKPT"]) / "huggingface" / "generation_config.json").read_text())
+    assert base["max_new_tokens"] == 2048
     gen = json.loads((Path(release_fixture["OUT"]) / "generation_config.json").read_text())
-    assert (gen["do_sample"], gen["temperature"], gen["top_p"], gen["max_new_tokens"]) == (True, 0.6, 0.95, 32768)
+    assert (gen["do_sample"], gen["temperature"], gen["top_p"]) == (True, 0.6, 0.95)
+    assert not {"max_new_tokens", "max_length", "min_new_tokens", "min_length"} & set(gen)
+    assert gen["eos_token_id"] == base["eos_token_id"]  # everything else is kept
+
+
+def test_validation_refuses_a_length_in_generation_config(folder):
+    from release.validate import validate_folder
+
+    gen = json.loads((folder / "generation_config.json").read_text())
+    (folder / "generation_config.json").write_text(json.dumps({**gen, "max_new_tokens": 32768}))
+    with pytest.raises(ReleaseError, match="generation_config.json sets max_new_tokens=32768, which overrides"):
+        validate_folder(folder, load_tensors=False)
+
+
+def test_shards_are_written_with_the_umask_mode(release_fixture, folder):
+    """safetensors writes 0600; the merged folder (and a reshard) give every file 0666 less the umask."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in Path(release_fixture["OUT"]).iterdir() if p.is_file()}
+    assert set(modes.values()) == {0o666 & ~umask}, modes
+    reshard(folder, "30KB")
+    assert {p.stat().st_mode & 0o777 for p in folder.glob("*.safetensors")} == {0o666 & ~umask}
+
+
+def test_merge_refuses_an_out_with_other_content_and_is_atomic(release_fixture, tmp_path):
+    from release.merge import merge_target_state, parse_shard_size
+
+    out = tmp_path / "out"
+    assert merge_target_state(release_fixture["CKPT"], out, "40KB") == "fresh"
+    out.mkdir()
+    assert merge_target_state(release_fixture["CKPT"], out, "40KB") == "fresh"  # empty
+    assert merge_target_state(release_fixture["CKPT"], release_fixture["OUT"], "40KB") == "merged"
+    (out / "x").write_text("")
+    with pytest.raises(ReleaseError, match="exists and was not merged from"):
+        merge_target_state(release_fixture["CKPT"], out, "40KB")
+    assert parse_shard_size("5GB") == 5_000_000_000 and parse_shard_size("40KB") == 40_000
 
 
 def test_not_a_checkpoint_fails_early(tmp_path):
