@@ -51,9 +51,10 @@ def eval_results(results: dict[str, TaskResult]) -> list:
             args.update(contest_start=ds["window"].get("start"), contest_end=ds["window"].get("end"))
         if not res.on_hub:
             args["sha256"] = dict(res.local_files())
+        graded = f", grader {res.grader}" if res.grader else ""
         out.append(EvalResult(
             task_type="text-generation", task_name="Text Generation", **where, dataset_args=args,
-            metric_type="pass@1", metric_name=f"pass@1 ({res.metric}, {s.get('max_new_tokens')} new tokens)",
+            metric_type="pass@1", metric_name=f"pass@1 ({res.metric}, {s.get('max_new_tokens')} new tokens{graded})",
             metric_value=round(100 * res.mean, 1),
             metric_args={k: s.get(k) for k in ("n", "temperature", "top_p", "max_new_tokens", "seed")},
             verified=False,
@@ -85,10 +86,11 @@ def _note(res: TaskResult) -> str:
     s = res.sampling
     cut = (f"; {100 * res.truncated_fraction:.0f}% of the samples hit the length limit"
            if res.truncated_fraction is not None else "")  # fmt: skip
+    grader = f"; graded by `{res.grader}`" if res.grader else ""
     text = (
         f"{TASKS[res.task].name}: {res.metric} over {res.num_problems} problems of {res.dataset_text()}{release}"
         f"{window}; n={s.get('n')}, temperature {s.get('temperature')}, top_p {s.get('top_p')}, "
-        f"max_new_tokens {s.get('max_new_tokens')}, seed {s.get('seed')}{cut}."
+        f"max_new_tokens {s.get('max_new_tokens')}, seed {s.get('seed')}{grader}{cut}."
     )
     dev = res.deviations()
     return text + (f" **Deviates from the protocol:** {'; '.join(dev)}." if dev else "")

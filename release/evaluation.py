@@ -18,6 +18,7 @@ from release import ReleaseError
 from release.protocol import PROTOCOL, TASKS
 
 SCHEMA_VERSION = 1  # eval/report.py
+PUBLISHED_LCB_GRADER = "official"  # the grader behind R1-Zero's 40.2 and SRPO's 41.6 (eval/README.md)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class TaskResult:
     fingerprint: str | None = None  # the weights it measured
     prompt_style: str = "r1_zero"
     truncated_fraction: float | None = None  # share of samples cut off at max_new_tokens
+    grader: str | None = None  # who judged the samples: results.json's grader.name (eval/README.md)
+    grader_description: str | None = None
 
     def deviations(self) -> list[str]:
         """How the run differs from the protocol (shared/SRPO.md), e.g. ``["n=4 (protocol: 32)"]``."""
@@ -45,6 +48,8 @@ class TaskResult:
         out = [f"{k}={self.sampling.get(k)} (protocol: {v})" for k, v in want.items() if self.sampling.get(k) != v]
         if self.prompt_style != "r1_zero":
             out.append(f"prompt_style={self.prompt_style} (protocol: r1_zero)")
+        if self.task == "lcb" and self.grader != PUBLISHED_LCB_GRADER:
+            out.append(f"grader={self.grader} (the published numbers: {PUBLISHED_LCB_GRADER}, LiveCodeBench's own)")
         return out
 
     @property
@@ -106,6 +111,8 @@ def _parse(path: Path) -> TaskResult:
         num_problems=len(data.get("problems", [])), sampling=sampling, dataset=dataset, source=path,
         fingerprint=fingerprint, prompt_style=data.get("prompt_style", "r1_zero"),
         truncated_fraction=(data.get("generation") or {}).get("truncated_fraction"),
+        grader=(data.get("grader") or {}).get("name") or head.get("grader"),
+        grader_description=(data.get("grader") or {}).get("description"),
     )  # fmt: skip
 
 

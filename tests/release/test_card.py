@@ -26,7 +26,8 @@ from verl_srpo.prompts import R1_ZERO_CHAT_TEMPLATE, r1_zero_text
 PROTOCOL = {"n": 32, "temperature": 0.6, "top_p": 0.95, "max_new_tokens": 32768, "seed": 0}
 LCB = TaskResult("lcb", "pass@1", 0.416, 0.35, 0.48, 279, dict(PROTOCOL, n=4),
                  {"source": "livecodebench/code_generation_lite", "revision": "abc123",
-                  "window": {"start": "2024-08-01", "end": "2025-01-31"}}, Path("lcb/results.json"))  # fmt: skip
+                  "window": {"start": "2024-08-01", "end": "2025-01-31"}}, Path("lcb/results.json"),
+                 grader="official")  # fmt: skip
 
 
 def _run_config(fx: dict, tmp_path: Path, model_path: str) -> Path:
@@ -76,7 +77,7 @@ def test_model_index_names_what_was_measured(card_text):
     assert digest.startswith("sha256:65915220369c")
     assert aime["dataset"] == {"name": "AIME 2024 (local file aime24.jsonl; not a Hub dataset)", "type": "local-file",
                                "args": {"num_problems": 2, "sha256": {"aime24.jsonl": digest}}}
-    assert aime["metrics"][0]["name"] == "pass@1 (avg@2, 8 new tokens)"
+    assert aime["metrics"][0]["name"] == "pass@1 (avg@2, 8 new tokens, grader math_reward)"
     assert aime["metrics"][0]["args"] == {"n": 2, "temperature": 0.6, "top_p": 0.95, "max_new_tokens": 8, "seed": 0}
     assert lcb["dataset"]["type"] == "livecodebench/code_generation_lite" and lcb["dataset"]["revision"] == "abc123"
     assert lcb["dataset"]["args"] == {"num_problems": 279, "contest_start": "2024-08-01", "contest_end": "2025-01-31"}
@@ -104,7 +105,7 @@ def test_model_index_round_trips_through_huggingface_hub(card_text):
 def test_eval_results_hand_computed():
     (res,) = eval_results({"lcb": LCB})
     assert (res.dataset_type, res.dataset_revision, res.metric_value, res.metric_name) == (
-        "livecodebench/code_generation_lite", "abc123", 41.6, "pass@1 (pass@1, 32768 new tokens)")  # fmt: skip
+        "livecodebench/code_generation_lite", "abc123", 41.6, "pass@1 (pass@1, 32768 new tokens, grader official)")  # fmt: skip
     local = TaskResult("aime24", "avg@32", 0.5, 0.4, 0.6, 30, dict(PROTOCOL),
                        {"source": "/data/aime.parquet", "revision": None, "files": {"aime.parquet": "sha256:ab"}},
                        Path("r.json"))  # fmt: skip
@@ -113,13 +114,26 @@ def test_eval_results_hand_computed():
         "local-file", "AIME 2024 (local file aime.parquet; not a Hub dataset)", None)  # fmt: skip
 
 
+def test_the_card_names_each_numbers_grader():
+    """The published LiveCodeBench numbers come from LiveCodeBench's own grader: another grader is a deviation."""
+    from dataclasses import replace
+
+    from release.card import _note
+
+    assert "graded by `official`" in _note(LCB) and "Deviates" not in _note(replace(LCB, sampling=dict(PROTOCOL)))
+    judged = _note(replace(LCB, sampling=dict(PROTOCOL), grader="judge"))
+    assert "graded by `judge`" in judged
+    assert "**Deviates from the protocol:** grader=judge (the published numbers: official, LiveCodeBench's own)" \
+        in judged
+
+
 def test_results_table_sits_next_to_r1_zero(card_text):
     assert "| DeepSeek-R1-Zero-Qwen-32B (published) | 47.0 | 40.2 |" in card_text
     assert "| **SRPO-Qwen-test (this model)** | 0.0 [0.0, 0.0] | 41.6 [35.0, 48.0] |" in card_text
     assert "contests 2024-08-01..2025-01-31" in card_text and "n=2 (protocol: 32)" in card_text
     assert ("AIME 2024: avg@2 over 2 problems of the local file `aime24.jsonl` (sha256 `65915220369c`), not a Hub "
-            "dataset; n=2, temperature 0.6, top_p 0.95, max_new_tokens 8, seed 0; 100% of the samples hit the "
-            "length limit.") in card_text  # fmt: skip
+            "dataset; n=2, temperature 0.6, top_p 0.95, max_new_tokens 8, seed 0; graded by `math_reward`; 100% of "
+            "the samples hit the length limit.") in card_text  # fmt: skip
     lcb = "LiveCodeBench: pass@1 over 279 problems of `livecodebench/code_generation_lite` at commit `abc123`"
     assert lcb in card_text
 
