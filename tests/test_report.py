@@ -121,6 +121,23 @@ def test_derivation_of_one_step_by_hand():
     assert rates == pytest.approx([1 / 6, 1 / 6, 2 / 6])
 
 
+def test_reflection_phrases_are_the_trainers_definition():
+    """The report's fast check equals ``phrase_pattern([p]).search`` (the trainer's) on every text and phrase."""
+    import random
+
+    from verl_srpo.metrics import phrase_pattern
+
+    phrases = ["wait", "recheck", "re-check", "double-check", "let me verify", "let me check", "verify", "reconsider"]
+    pieces = ["Wait", "wait,", "awaits", "waiting", "let me  verify", "Let me\nverify", "letme verify", "re-check",
+              "recheck", "double-checking", "Double-Check.", "verify!", "unverify", "reconsider", "let", "me", "check",
+              "x", "LET ME CHECK"]
+    rng = random.Random(0)
+    texts = [" ".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(400)]
+    d = Derivation(lambda t, g: 0, np.zeros(1), np.zeros(1), ["math"], phrases, len, 0.5)
+    expected = np.array([[phrase_pattern([p]).search(t) is not None for p in phrases] for t in texts])
+    assert (d.reflections(texts) == expected).all() and expected.any(axis=0).all() and not expected.all(axis=0).any()
+
+
 def test_missing_files_are_named_with_the_setting_that_writes_them(tmp_path):
     from verl_srpo.cli import main
 
