@@ -211,8 +211,10 @@ def derivations(files: list[RunFiles], configs: list[Any], data: Any = None, acc
                            training_rows(table, stages.domain_field, stages.data_source_domains))
         matcher, rows = tables[key]
         threshold, _ = acc_rule(cfg, acc_threshold)
+        source = json.dumps([key, model if unit == "tokens" else None,
+                             [Path(str(x)).expanduser().stat().st_mtime_ns for x in paths]])
         out.append(Derivation(matcher.position, rows.ids, rows.domain, rows.domain_names, phrases, count, threshold,
-                              unit))
+                              unit, source))
     return out, unit, [note] if note else []
 
 

@@ -15,7 +15,8 @@ From each dump, the same way for SRPO, GRPO and DAPO runs: the share of groups w
 and of groups whose scores are all equal (:func:`verl_srpo.metrics.identical_group_fraction`), accuracy, score
 and response length per domain, and the share of responses with each reflective phrase
 (:func:`verl_srpo.metrics.phrase_pattern`). verl's v1 dumps carry no ``acc``: it is read from the score by the
-run's reward (:func:`acc_rule`). A run still going or cut off is read up to its last whole line.
+run's reward (:func:`acc_rule`). A run still going or cut off is read up to its last whole line; a dump read
+while verl's writer thread is between two lines counts the lines written so far (the next report rereads it).
 """
 
 from __future__ import annotations
@@ -133,8 +134,11 @@ def read_metrics(path: Path) -> tuple[dict[int, dict], list[str]]:
     records, bad, whole = read_jsonl(path)
     steps: dict[int, dict] = defaultdict(dict)
     for rec in records:
-        data = {k: v for k, v in rec.get("data", {}).items() if KEEP.fullmatch(k) and isinstance(v, (int, float))}
-        steps[int(rec["step"])].update(data)
+        if not isinstance(rec, dict) or not isinstance(rec.get("step"), int) or not isinstance(rec.get("data"), dict):
+            bad += 1  # not a line of verl's FileLogger: {"step": N, "data": {...}}
+            continue
+        data = {k: v for k, v in rec["data"].items() if KEEP.fullmatch(k) and isinstance(v, (int, float))}
+        steps[rec["step"]].update(data)
     notes = [f"{path}: {bad} unreadable lines skipped"] if bad else []
     if not whole:
         notes.append(f"{path}: the last line is cut (a run still going, or cut off); read up to it")
@@ -193,6 +197,7 @@ class Derivation:
     count_length: Callable[[list[str]], list[int]]
     acc_threshold: float
     length_unit: str = "chars"
+    source: str = ""  # what the rows came from (the data files): part of the cache key
 
     def __post_init__(self):
         phrase_pattern(self.phrases)  # an empty list fails here, as in the trainer
@@ -318,7 +323,7 @@ def load_run(files: RunFiles, derivation: Derivation | None, acc_how: str, cache
     derived: dict[int, dict] = {}
     if files.dumps is not None and derivation is not None:
         settings = hashlib.sha1(json.dumps([derivation.phrases, derivation.acc_threshold, acc_how,
-                                            derivation.length_unit]).encode()).hexdigest()
+                                            derivation.length_unit, derivation.source]).encode()).hexdigest()
         tag = hashlib.sha1(str(files.dumps.resolve()).encode()).hexdigest()[:10]
         cache = DumpCache(cache_dir / f"{files.name}-{tag}.json" if cache_dir else None, settings)
         for step, path in sorted(dump_steps(files.dumps).items()):
