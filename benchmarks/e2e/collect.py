@@ -54,25 +54,34 @@ def resume_check(original: list[dict], resumed: list[dict]) -> dict:
         if o is None or "drawn" not in o or "drawn" not in r:
             continue
         steps.append({"step": r["step"], "same_prompts": o["drawn"] == r["drawn"],
-                      "same_stage": o["logged"].get("srpo/stage") == r["logged"].get("srpo/stage"),
-                      "same_pool_size": o["logged"].get("srpo/pool_size") == r["logged"].get("srpo/pool_size")})
+                      "same_stage": o.get("srpo/stage") == r.get("srpo/stage"),
+                      "same_pool_size": o.get("srpo/pool_size") == r.get("srpo/pool_size")})
     same = bool(steps) and all(s["same_prompts"] and s["same_stage"] and s["same_pool_size"] for s in steps)
     return {"compared_steps": len(steps), "same_batches": same, "steps": steps}
 
 
-def mean_after_first(records: list[dict], part: str, key: str) -> float | None:
-    """Mean of ``key`` in ``part`` (``logged`` / ``derived``) over steps 2.. (step 1 includes warm-up)."""
-    values = [r[part][key] for r in records if r["step"] > 1 and key in r.get(part, {})]
+def flat(step: dict) -> dict:
+    """One step of the report as one flat record: ``step``, verl's logged metrics (``srpo/stage``, ``timing_s/step``,
+    ...), the quantities derived from the dump (``zero_adv_share/acc``, ``acc/math``, ...) and ``drawn``."""
+    out = {"step": step["step"], **step["logged"], **step.get("derived", {})}
+    if "drawn" in step:
+        out["drawn"] = step["drawn"]
+    return out
+
+
+def mean_after_first(records: list[dict], key: str) -> float | None:
+    """Mean of ``key`` over steps 2.. (step 1 includes compilation and cache warm-up)."""
+    values = [r[key] for r in records if r["step"] > 1 and r.get(key) is not None]
     return statistics.fmean(values) if values else None
 
 
 def summarize(runs: dict[str, list[dict]]) -> dict:
     out = {}
     for name, recs in runs.items():
-        out[name] = {"steps": len(recs), "step_time_s": mean_after_first(recs, "logged", "timing_s/step"),
-                     "zero_adv_frac_acc": mean_after_first(recs, "derived", "zero_adv_share/acc"),
-                     "zero_adv_frac_score": mean_after_first(recs, "derived", "zero_adv_share/score"),
-                     "srpo_history_time_s": mean_after_first(recs, "logged", "timing_s/srpo_history")}
+        out[name] = {"steps": len(recs), "step_time_s": mean_after_first(recs, "timing_s/step"),
+                     "zero_adv_frac_acc": mean_after_first(recs, "zero_adv_share/acc"),
+                     "zero_adv_frac_score": mean_after_first(recs, "zero_adv_share/score"),
+                     "srpo_history_time_s": mean_after_first(recs, "timing_s/srpo_history")}
     srpo, grpo = out.get("srpo", {}).get("step_time_s"), out.get("grpo", {}).get("step_time_s")
     out["step_time_ratio_srpo_over_grpo"] = srpo / grpo if srpo and grpo else None
     return out
@@ -81,13 +90,13 @@ def summarize(runs: dict[str, list[dict]]) -> dict:
 def collect(train: str | Path, runs_dir: str | Path, names=RUNS, report_dir: str | Path | None = None,
             png: str | Path | bool = False, title: str | None = None) -> dict:
     """The report of the run folders ``names`` under ``runs_dir`` (written to ``report_dir``), as
-    ``{"runs": {name: per-step records}, "summary", "report": {name: report summary}, "resume"?}``."""
+    ``{"runs": {name: flat per-step records}, "summary", "report": {name: report summary}, "resume"?}``."""
     specs = [f"{n}={Path(runs_dir) / n}" for n in names if (Path(runs_dir) / n).is_dir()]
     if not specs:
         raise FileNotFoundError(f"{runs_dir} holds none of the run folders {list(names)}")
     built = build(specs, report_dir or Path(runs_dir) / "report", data=[str(train)], png=png, title=title,
                   cache=False)
-    runs = {r.name: r.steps for r in built["runs"]}
+    runs = {r.name: [flat(s) for s in r.steps] for r in built["runs"]}
     result = {"runs": runs, "summary": summarize(runs),
               "report": {n: v["summary"] for n, v in built["result"]["runs"].items()}}
     if "srpo" in runs and "srpo_resume" in runs:

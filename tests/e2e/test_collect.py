@@ -13,7 +13,7 @@ from benchmarks.e2e.rehearsal_log import write_run
 
 
 def _rec(step, drawn, stage=2, pool=40):
-    return {"step": step, "drawn": drawn, "logged": {"srpo/stage": stage, "srpo/pool_size": pool}}
+    return {"step": step, "drawn": drawn, "srpo/stage": stage, "srpo/pool_size": pool}
 
 
 def test_resume_check_by_hand():
@@ -39,16 +39,16 @@ def test_collect_on_verl_written_files(e2e_base, e2e_data, tmp_path):
     assert [s["drawn"] for s in steps] == [sorted(p["index"] for p in c["prompts"]) for c in chunks]
     index = prompt_index(e2e_data["train"])
     for s, c in zip(steps, chunks):
-        assert s["logged"]["timing_s/step"] == pytest.approx(c["gen_s"] + c["score_s"])
+        assert s["timing_s/step"] == pytest.approx(c["gen_s"] + c["score_s"])
         scores = [v for p in c["prompts"] for v in p["scores"]]
-        assert s["logged"]["critic/score/mean"] == pytest.approx(sum(scores) / len(scores))
-        assert s["derived"]["score/all"] == pytest.approx(sum(scores) / len(scores), abs=1e-6)
+        assert s["critic/score/mean"] == pytest.approx(sum(scores) / len(scores))
+        assert s["score/all"] == pytest.approx(sum(scores) / len(scores), abs=1e-6)
         groups = [p["scores"] for p in c["prompts"]]
         equal = sum(len(set(g)) == 1 for g in groups) / len(groups)
-        assert s["derived"]["zero_adv_share/score"] == pytest.approx(equal)
-        assert not any(k.startswith("srpo/") for k in s["logged"])  # nothing SRPO-specific is invented
+        assert s["zero_adv_share/score"] == pytest.approx(equal)
+        assert not any(k.startswith("srpo/") for k in s)  # nothing SRPO-specific is invented
         accs = [a for p in c["prompts"] for a in p["accs"]]  # the reward's own acc, which verl's dump drops
-        assert s["derived"]["acc/all"] == pytest.approx(sum(accs) / len(accs))
+        assert s["acc/all"] == pytest.approx(sum(accs) / len(accs))
         assert all(lookup(index, p["text"])[0] == p["index"] for p in c["prompts"])
     assert result["report"]["rehearsal"]["kind"].startswith("unknown")  # no .hydra/config.yaml: said, not guessed
     assert any("no .hydra/config.yaml" in n for n in result["report"]["rehearsal"]["notes"])
