@@ -275,7 +275,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--switch-epoch", type=lambda v: None if v == "null" else int(v), default=d.stages.switch_epoch,
                         help=f"srpo.stages.switch_epoch (default {d.stages.switch_epoch}; null disables)")
     parser.add_argument("--switch-step", type=lambda v: None if v == "null" else int(v), default=d.stages.switch_step,
-                        help=f"srpo.stages.switch_step (default {d.stages.switch_step})")
+                        help=f"srpo.stages.switch_step (default {d.stages.switch_step or 'null'})")
     parser.add_argument("--readmit-fraction", type=float, default=d.history.readmit_fraction,
                         help=f"srpo.history.readmit_fraction (default {d.history.readmit_fraction})")
     parser.add_argument("--min-pool-size", type=int, default=d.history.min_pool_size,

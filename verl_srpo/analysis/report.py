@@ -266,10 +266,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="folder for report.md, report.json, dashboard.png")
     parser.add_argument("--levels", default=",".join(f"{x:g}" for x in LEVELS), help="accuracy levels, e.g. 0.3,0.5")
     parser.add_argument("--window", type=int, default=WINDOW, help="steps averaged for training accuracy and finals")
-    parser.add_argument("--data", nargs="+", default=None, help="training parquet(s), if the run's data.train_files "
-                        "are not on this machine")
-    parser.add_argument("--plan-data", nargs="+", default=None, help="labelled training parquet(s): show the plan's "
-                        "prediction next to each run")
+    parser.add_argument("--data", action="append", default=None, help="training parquet (repeat for several), if "
+                        "the run's data.train_files are not on this machine")
+    parser.add_argument("--plan-data", action="append", default=None, help="labelled training parquet (repeat for "
+                        "several): show the plan's prediction next to each run")
     parser.add_argument("--acc-threshold", type=float, default=None, help="acc = score >= this (default: from the "
                         "run's reward)")
     parser.add_argument("--length-unit", choices=("auto", "tokens", "chars"), default="auto",
