@@ -2,6 +2,8 @@
 
     verl-srpo quickstart      # GPU with vLLM: the 1-GPU debug recipe. Otherwise: a CPU rehearsal.
     verl-srpo check [OVERRIDES...]   # compose verl's config with +plugin=verl_srpo and validate it
+    verl-srpo report RUN [RUN ...] --out DIR   # runs side by side, from verl's metrics JSONL and rollout dumps
+    verl-srpo plan --data train.parquet --rollout-n G --train-batch-size B   # HR/stages predicted from pass@k labels
 
 The CPU rehearsal does real work with no GPU: it composes the full SRPO config through verl's Hydra
 app, validates it and the install, and runs the plugin's driver-side pieces on bundled data.
@@ -87,7 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     quick.add_argument("--cpu", action="store_true", help="the CPU rehearsal even on a GPU machine")
     chk = sub.add_parser("check", help="compose verl's config with +plugin=verl_srpo and validate it")
     chk.add_argument("overrides", nargs="*", help="Hydra overrides, as for verl.trainer.main_ppo")
+    from verl_srpo.analysis import plan, report
+
+    report.add_arguments(sub.add_parser("report", help="dashboard, report.md and report.json of runs (verl's files)"))
+    plan.add_arguments(sub.add_parser("plan", help="zero-advantage share, HR pool and steps from pass@k labels"))
     args = parser.parse_args(argv)
+    if args.command in ("report", "plan"):
+        return {"report": report, "plan": plan}[args.command].main(args)
     if args.command == "check":
         check(args.overrides)
         return 0

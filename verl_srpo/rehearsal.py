@@ -8,7 +8,11 @@ What runs for real:
   ``trainer.save_freq``): its dataloader and sampler, the stage switch, verl's own ``step()`` with its
   ``ReplayBuffer`` and a real TransferQueue on a local Ray, history resampling, the metrics, and a
   checkpoint saved through verl's ``_save_checkpoint`` and resumed through ``_load_checkpoint``;
-* SRPO's reward (math-verify, the code sandbox) on the bundled responses, and the ``srpo`` estimator.
+* SRPO's reward (math-verify, the code sandbox) on the bundled responses, and the ``srpo`` estimator;
+* with ``run_dir`` (:func:`write_run`, ``python -m verl_srpo.rehearsal --runs DIR``): what verl's ``fit()``
+  writes, through verl's own code: the ``file`` logger's ``metrics.jsonl`` (``Tracking``), the rollout
+  dumps (``_log_rollout_data``, as ``trainer.rollout_data_dir`` sets) and Hydra's ``.hydra/config.yaml``,
+  for an SRPO run and for verl's ``grpo`` with its sync trainer (``verl-srpo report`` reads them).
 
 What stands in for the GPU is the rollout: :class:`ReplayRollout` replays the bundled responses where
 verl's agent loop would generate them, writing them into TransferQueue the way the agent loop does.
@@ -18,7 +22,9 @@ The model half of a step (log-probs, the update) and verl's model metrics are sk
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +36,7 @@ import pandas as pd
 import torch
 from omegaconf import open_dict
 
-from verl_srpo.prompts import chat_messages
+from verl_srpo.prompts import R1_ZERO_CHAT_TEMPLATE, chat_messages
 
 BUNDLED = Path(__file__).parent / "data" / "rehearsal.jsonl"
 NUMERIC_KEYS = ("score", "acc", "format", "pass_frac")  # what the replay puts in reward_extra_info
@@ -41,14 +47,22 @@ def load_problems(path: Path = BUNDLED) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def write_parquet(problems: list[dict], path: Path) -> str:
-    """The problems as verl RL rows (the format recipes/data writes)."""
+def write_parquet(problems: list[dict], path: Path, scored: dict[int, list[Outcome]] | None = None) -> str:
+    """The problems as verl RL rows (the format recipes/data writes); with ``scored``, labelled by pass@k of the
+    bundled responses (``extra_info.pass_k``, ``num_correct``, ``pass_rate``, as recipes/data/label.py writes)."""
+    def info(p: dict) -> dict:
+        row = {"index": p["index"], "domain": p["domain"], "split": "train"}
+        if scored is not None:
+            correct = sum(int(r["acc"]) for _, r in scored[p["index"]])
+            row.update(pass_k=len(scored[p["index"]]), num_correct=correct, pass_rate=correct / len(scored[p["index"]]))
+        return row
+
     frame = pd.DataFrame({
         "data_source": [f"rehearsal_{p['domain']}" for p in problems],
         "prompt": [chat_messages(p["question"], p["domain"]) for p in problems],
         "ability": [p["domain"] for p in problems],
         "reward_model": [{"style": "rule", "ground_truth": p["ground_truth"]} for p in problems],
-        "extra_info": [{"index": p["index"], "domain": p["domain"], "split": "train"} for p in problems],
+        "extra_info": [info(p) for p in problems],
     })
     frame.to_parquet(path)
     return str(path)
@@ -76,31 +90,49 @@ class ReplayRollout:
     """Stands where verl's AgentLoopManager stands (``generate_sequences``): replays known responses.
 
     For each prompt of a submitted batch it writes ``rollout.n`` trajectory rows into TransferQueue as
-    verl's agent loop does (the prompt's ``index``, ``responses``, ``extra_fields.reward_extra_info``, a
-    ``response_len`` tag), then marks the prompt finished. ``outcomes(index)`` gives the responses.
+    verl's agent loop does (the prompt's fields ``uid``, ``index``, ``data_source``, ``reward_model``; the
+    ``prompts`` and ``responses`` token ids, ``rm_scores`` with the score on the last token,
+    ``extra_fields.reward_extra_info``, a ``response_len`` tag), then marks the prompt finished.
+    ``outcomes(index)`` gives the responses; the prompt is rendered with ``chat_template``.
     """
 
-    def __init__(self, tokenizer: Any, outcomes: Callable[[int], list[Outcome]]):
+    def __init__(self, tokenizer: Any, outcomes: Callable[[int], list[Outcome]],
+                 chat_template: str = R1_ZERO_CHAT_TEMPLATE):
         self.tokenizer = tokenizer
         self.outcomes = outcomes
+        self.chat_template = chat_template
         self.drawn: list[list[int]] = []
+
+    def _prompt_ids(self, messages: Any) -> torch.Tensor:
+        text = self.tokenizer.apply_chat_template(list(messages), chat_template=self.chat_template, tokenize=False,
+                                                  add_generation_prompt=True)
+        return torch.tensor(self.tokenizer(text)["input_ids"] or [0])
 
     def generate_sequences(self, batch: Any) -> None:
         import transfer_queue as tq
         from verl.utils.tensordict_utils import list_of_dict_to_tensordict
 
         uids, indices = list(batch["uid"]), [int(i) for i in batch["index"]]
+        messages = list(batch["raw_prompt"]) if "raw_prompt" in batch.keys() else [[]] * len(uids)
+        sources = list(batch["data_source"]) if "data_source" in batch.keys() else [""] * len(uids)
+        models = list(batch["reward_model"]) if "reward_model" in batch.keys() else [{}] * len(uids)
         step = int(batch["global_steps"])
         self.drawn.append(indices)
         keys, fields, tags = [], [], []
-        for uid, index in zip(uids, indices):
+        for uid, index, prompt, source, model in zip(uids, indices, messages, sources, models):
+            prompt_ids = self._prompt_ids(prompt) if len(prompt) else torch.tensor([0])
             for session, (text, reward) in enumerate(self.outcomes(index)):
                 ids = torch.tensor(self.tokenizer(text)["input_ids"] or [0])
                 info = {k: float(reward[k]) for k in NUMERIC_KEYS if k in reward}
+                rm_scores = torch.zeros(len(ids), dtype=torch.float32)
+                rm_scores[-1] = float(reward["score"])
                 keys.append(f"{uid}_{session}_0")
-                fields.append({"responses": ids, "index": index, "extra_fields": {"reward_extra_info": info}})
-                tags.append({"status": "success", "response_len": len(ids), "prompt_len": 3, "seq_len": 3 + len(ids),
-                             "global_steps": step, "min_global_steps": step, "max_global_steps": step})
+                fields.append({"prompts": prompt_ids, "responses": ids, "rm_scores": rm_scores, "uid": uid,
+                               "index": index, "data_source": source, "reward_model": model,
+                               "extra_fields": {"reward_extra_info": info}})
+                tags.append({"status": "success", "response_len": len(ids), "prompt_len": len(prompt_ids),
+                             "seq_len": len(prompt_ids) + len(ids), "global_steps": step, "min_global_steps": step,
+                             "max_global_steps": step})
         tq.kv_batch_put(keys=keys, partition_id="train", fields=list_of_dict_to_tensordict(fields), tags=tags)
         for uid in uids:
             tq.kv_put(key=uid, partition_id="train", tag={"is_prompt": True, "status": "finished", "global_steps": step})
@@ -128,27 +160,28 @@ FIT_OVERRIDES = ["trainer.logger=[]", "trainer.val_before_train=false", "trainer
 
 
 def word_tokenizer(texts: list[str]) -> Any:
-    """A word-level tokenizer over ``texts``, trained offline (no Hub)."""
+    """A word-level tokenizer over ``texts``, trained offline (no Hub), with a padding token (verl pads with it)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     words = sorted({w for t in texts for w in t.split()})
-    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(["[UNK]", *words])}, unk_token="[UNK]"))
+    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(["[UNK]", "[PAD]", *words])}, unk_token="[UNK]"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]")
+    return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]", pad_token="[PAD]")
 
 
 def build_trainer(config: Any, tokenizer: Any, rollout: ReplayRollout, advantages: list | None = None) -> Any:
-    """The registered ``srpo`` trainer, ready for verl's own ``fit()`` (:func:`fit`) or :func:`run_steps`.
+    """The config's registered trainer (``trainer.v1.trainer_mode``: ``srpo``, or verl's ``sync``), ready for
+    verl's own ``fit()`` (:func:`fit`) or :func:`run_steps`.
 
     Stand-ins, on the instance only: the model half of ``_step_once`` (after verl's replay buffer has
-    sampled the step's groups, the ``srpo`` estimator runs on the scores and its zero-advantage share goes
+    sampled the step's groups, the configured estimator runs on the scores and its zero-advantage share goes
     to ``advantages``), ``_compute_metrics`` (verl's model metrics; it records the step's metrics dict, with
     the ``training/epoch`` verl's loop counted, in ``trainer.logged``), and :class:`NoModel`.
     """
     from verl.trainer.ppo.v1 import get_trainer_cls
 
-    trainer = get_trainer_cls("srpo")(config)
+    trainer = get_trainer_cls(config.trainer.v1.trainer_mode)(config)
     trainer.tokenizer, trainer.processor = tokenizer, None
     trainer._init_dataloader()
     trainer._init_dump_executor()
@@ -179,7 +212,8 @@ def fit(trainer: Any) -> list[dict]:
 
 
 def estimate(batch: Any, config: Any) -> float:
-    """The registered ``srpo`` estimator on one step's scores; returns the share of zero-advantage responses."""
+    """The configured estimator (``srpo``, ``grpo``, ...) on one step's scores; returns the share of
+    zero-advantage responses."""
     from verl.trainer.ppo.core_algos import get_adv_estimator_fn
 
     from verl_srpo.metrics import read_step
@@ -189,24 +223,40 @@ def estimate(batch: Any, config: Any) -> float:
     mask = (torch.arange(int(length.max())).unsqueeze(0) < length.unsqueeze(1)).float()
     rewards = torch.zeros_like(mask)
     rewards[torch.arange(len(length)), length - 1] = torch.tensor(rows.score, dtype=torch.float32)
-    adv, _ = get_adv_estimator_fn("srpo")(rewards, mask, rows.uid, config=config.algorithm)
+    adv, _ = get_adv_estimator_fn(config.algorithm.adv_estimator)(rewards, mask, rows.uid, config=config.algorithm)
     return float((adv.abs().sum(-1) < 1e-8).float().mean())
 
 
-def run_steps(trainer: Any, first: int, last: int, save_at: int | None = None) -> list[dict]:
-    """verl's loop body for global steps ``first..last``: on_step_begin, step, save, clear TransferQueue."""
+def run_steps(trainer: Any, first: int, last: int, save_at: int | None = None, logger: Any = None) -> list[dict]:
+    """verl's loop body for global steps ``first..last``, in ``fit()``'s order: on_step_begin, step, save,
+    dump the rollouts (when ``trainer.rollout_data_dir`` is set), clear TransferQueue, log the metrics
+    (when a verl ``Tracking`` ``logger`` is given)."""
     import transfer_queue as tq
+    from verl.utils.debug import marked_timer
 
+    dump_dir = trainer.config.trainer.get("rollout_data_dir", None)
+    if dump_dir and getattr(trainer, "_dump_executor", None) is None:
+        trainer._init_dump_executor()  # verl's _setup() does this; the rehearsal skips _setup (no workers)
     logged = []
     for step in range(first, last + 1):
         trainer.global_steps = step
         metrics: dict = {}
-        trainer.on_step_begin()
-        batch = trainer.step(metrics, {})
-        if step == save_at:
-            trainer._save_checkpoint()
+        timing_raw: dict = {}
+        with marked_timer("step", timing_raw):
+            trainer.on_step_begin()
+            batch = trainer.step(metrics, timing_raw)
+            if step == save_at:
+                trainer._save_checkpoint()
+        metrics.update({f"timing_s/{name}": value for name, value in timing_raw.items()})  # as verl's timing metrics
+        if dump_dir:
+            trainer._log_rollout_data(batch, timing_raw, dump_dir)
         tq.kv_clear(keys=batch.keys, partition_id=batch.partition_id)
+        if logger is not None:
+            logger.log(data=metrics, step=step)
         logged.append(metrics)
+    if dump_dir:
+        trainer._shutdown_dump_executor()  # as fit() does at its last step: every dump is on disk
+        trainer._init_dump_executor()
     return logged
 
 
@@ -273,3 +323,87 @@ def rehearse(steps: int = 6, save_at: int = 3) -> dict:
     print("Done: config, validation, reward, sampler, history resampling, stage switch, estimator, resume. "
           "For a real run see recipes/srpo/run_debug_1gpu.sh (one GPU with vLLM).")
     return {"logged": logged, "drawn": straight.agent_loop_manager.drawn, "resumed_same": same, "zero_adv": zero_adv}
+
+
+# The two runs of ``write_runs``: SRPO (the plugin) and verl's own GRPO with its sync trainer, as the baseline
+# recipes compose it (recipes/srpo/run_grpo_*.sh: the same prompt and reward, no plugin).
+RUNS = {
+    "srpo": ["+plugin=verl_srpo", "srpo.stages.switch_epoch=2"],
+    "grpo": ["+prompt=r1_zero", "algorithm.adv_estimator=grpo", "trainer.v1.trainer_mode=sync",
+             "reward.custom_reward_function.path=pkg://verl_srpo.rewards",
+             "reward.custom_reward_function.name=compute_score"],
+}
+
+
+def write_runs(root: str | Path, steps: int = 8, names: tuple[str, ...] = ("srpo", "grpo")) -> dict[str, Path]:
+    """Run ``names`` (keys of :data:`RUNS`) for ``steps`` steps each on the bundled data, writing what verl's
+    ``fit()`` writes into ``root/<name>``: ``metrics.jsonl`` (verl's ``file`` logger, ``VERL_FILE_LOGGER_PATH``),
+    ``rollouts/<step>.jsonl`` (``trainer.rollout_data_dir``) and ``.hydra/config.yaml``. The training data
+    is ``root/data/train.parquet``, labelled by pass@k of the bundled responses. Returns ``{name: run folder}``."""
+    import ray
+    import transfer_queue as tq
+    from omegaconf import OmegaConf
+    from verl.utils.tracking import Tracking
+
+    from verl_srpo.cli import compose_verl
+    from verl_srpo.prompts import r1_zero_text
+
+    root = Path(root).resolve()  # the saved config names absolute paths, as a real launch's would
+    problems = load_problems()
+    scored = score_responses(problems)
+    prompts = [r1_zero_text(p["question"], p["domain"]) for p in problems]
+    tokenizer = word_tokenizer(prompts + [t for outs in scored.values() for t, _ in outs])
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    data = write_parquet(problems, root / "data" / "train.parquet", scored)  # labelled: `verl-srpo plan` reads it
+    # The rehearsal has no model, only its tokenizer: saved where the model would be, so a report of these runs
+    # counts response lengths in its tokens (actor_rollout_ref.model.path).
+    tokenizer.save_pretrained(root / "data" / "tokenizer")
+    dirs = {}
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    tq.init()
+    saved = os.environ.get("VERL_FILE_LOGGER_PATH")
+    try:
+        for name in names:
+            run = root / name
+            config = compose_verl([
+                *RUNS[name], f"data.train_files=[{data}]", f"data.val_files=[{data}]", "data.train_batch_size=4",
+                "data.filter_overlong_prompts=false", "data.seed=7", f"++data.cache_dir={root}/data/cache",
+                "actor_rollout_ref.rollout.n=4", f"trainer.default_local_dir={run}/ckpt", "trainer.resume_mode=disable",
+                f"trainer.total_training_steps={steps}", "trainer.project_name=verl_srpo_rehearsal",
+                f"trainer.experiment_name={name}", "trainer.logger=[console,file]",
+                f"trainer.rollout_data_dir={run}/rollouts", f"actor_rollout_ref.model.path={root}/data/tokenizer",
+            ])
+            (run / ".hydra").mkdir(parents=True, exist_ok=True)
+            OmegaConf.save(config, run / ".hydra" / "config.yaml")  # what Hydra writes for main_ppo
+            os.environ["VERL_FILE_LOGGER_PATH"] = str(run / "metrics.jsonl")
+            logger = Tracking(project_name=config.trainer.project_name, experiment_name=name,
+                              default_backend=list(config.trainer.logger))
+            trainer = build_trainer(config, tokenizer, ReplayRollout(tokenizer, scored.__getitem__), [])
+            run_steps(trainer, 1, steps, logger=logger)
+            logger.finish()
+            dirs[name] = run
+    finally:
+        if saved is None:
+            os.environ.pop("VERL_FILE_LOGGER_PATH", None)
+        else:
+            os.environ["VERL_FILE_LOGGER_PATH"] = saved
+        tq.close()
+        ray.shutdown()
+    return dirs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m verl_srpo.rehearsal", description=(
+        "CPU rehearsal runs: SRPO and verl's grpo (sync trainer) on the bundled data, writing verl's metrics "
+        "JSONL, rollout dumps and .hydra/config.yaml for `verl-srpo report`."))
+    parser.add_argument("--runs", required=True, help="folder to write the runs into (<folder>/srpo, <folder>/grpo)")
+    parser.add_argument("--steps", type=int, default=8, help="training steps per run (default 8)")
+    args = parser.parse_args(argv)
+    dirs = write_runs(args.runs, args.steps)
+    print("runs written: " + "  ".join(str(d) for d in dirs.values()))
+    print(f"next: verl-srpo report {' '.join(str(d) for d in dirs.values())} --out {Path(args.runs) / 'report'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,111 +1,48 @@
-"""Collect the smoke run's per-step metrics into one JSON and a PNG plot.
+"""Collect the smoke run's per-step metrics into one JSON, with the report of ``verl-srpo report``.
 
-It reads, for each run folder (``srpo``, ``srpo_resume``, ``grpo``), what verl itself writes:
-
-* ``metrics.jsonl``: verl's ``file`` tracking backend (``trainer.logger=[console,file]`` with
-  ``VERL_FILE_LOGGER_PATH``), one ``{"step": N, "data": {metric: value}}`` per step;
-* ``rollouts/N.jsonl``: verl's rollout dumps (``trainer.rollout_data_dir``), one line per response with
-  ``input`` (the decoded prompt), ``output``, ``score``, ``step`` and ``uid`` (``<prompt draw>_<i>_<j>``).
-
-From the dumps it derives, identically for SRPO and GRPO: the prompts drawn each step (their
-``extra_info.index``, found from the prompt text and the training parquet), the share of groups whose
-rewards are all equal (zero advantage), and the reward and accuracy per domain (accuracy is read from
-the score: ``score = acc + 0.1 * format - penalty`` with the default reward weights, so acc = score >= 0.5).
-SRPO's own ``srpo/*`` metrics (stage, pool size, ...) come from ``metrics.jsonl``.
+The runs (``srpo``, ``srpo_resume``, ``grpo`` under ``WORK/runs``) are read by ``verl_srpo.analysis``, the
+implementation of ``verl-srpo report``: verl's ``metrics.jsonl`` (file logger), its rollout dumps and each
+run's ``.hydra/config.yaml``, with the per-step quantities derived from the dumps the same way for SRPO and
+GRPO (zero-advantage share on accuracy and on score, accuracy, score and length per domain, reflective
+phrases, the prompts drawn). On top of the report this adds what only the smoke run asks: whether the
+resumed run drew the uninterrupted run's batches, step times, and the facts of the machine.
 
     python -m benchmarks.e2e.collect --work WORK --out benchmarks/results/e2e_smoke.json [KEY=VALUE ...]
 
-writes the JSON and, next to it, the PNG (``benchmarks/e2e/plot.py``).
+writes the JSON, the dashboard next to it (``.png``) and ``report.md`` / ``report.json`` in ``<out>_report/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
-from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from verl_srpo.prompts import user_turn
+from verl_srpo.analysis.data import PromptMatcher, read_table, training_rows
+from verl_srpo.analysis.report import build
 
 RUNS = ("srpo", "srpo_resume", "grpo")
-_USER_RE = re.compile(r"user\n(.*)\nassistant\n?\s*$", re.DOTALL)
-SRPO_KEYS = ("srpo/stage", "srpo/epoch", "srpo/pool_size", "srpo/dropped_total", "srpo/zero_adv_group_frac")
-VERL_KEYS = ("timing_s/step", "timing_s/gen", "timing_s/update_actor", "timing_s/srpo_history", "critic/score/mean",
-             "response_length/mean")
 
 
-def prompt_index(train_parquet: str | Path) -> dict[str, tuple[int, str]]:
-    """``{user turn text: (extra_info.index, domain)}`` of the training rows."""
-    import pandas as pd
-
-    out = {}
-    for row in pd.read_parquet(train_parquet).to_dict("records"):
-        info = row["extra_info"]
-        out[user_turn(info["question"], info["domain"])] = (int(info["index"]), info["domain"])
-    return out
+@dataclass
+class PromptIndex:
+    matcher: PromptMatcher
+    rows: Any
 
 
-def lookup(index: dict[str, tuple[int, str]], prompt_text: str) -> tuple[int, str]:
-    """The (index, domain) of a decoded chat prompt ``...user\\n<user turn>\\nassistant\\n``."""
-    m = _USER_RE.search(prompt_text)
-    if not m or m.group(1) not in index:
-        raise KeyError(f"prompt not in the training data: {prompt_text[-160:]!r}")
-    return index[m.group(1)]
+def prompt_index(train_parquet: str | Path) -> PromptIndex:
+    """The training rows, for :func:`lookup`."""
+    table = read_table(train_parquet)
+    return PromptIndex(PromptMatcher(table), training_rows(table))
 
 
-def read_metrics(path: Path) -> dict[int, dict]:
-    """``{step: metrics}`` from verl's file logger; a later line for the same step updates the earlier."""
-    steps: dict[int, dict] = defaultdict(dict)
-    for line in path.read_text().splitlines():
-        if line.strip():
-            rec = json.loads(line)
-            steps[int(rec["step"])].update(rec["data"])
-    return dict(steps)
-
-
-def step_from_dump(lines: list[dict], index: dict) -> dict:
-    """Per-step facts from one rollout dump: drawn prompts, zero-advantage share, reward/acc per domain."""
-    groups: dict[str, list[float]] = defaultdict(list)
-    group_prompt: dict[str, tuple[int, str]] = {}
-    for rec in lines:
-        draw = str(rec["uid"]).rsplit("_", 2)[0]
-        groups[draw].append(float(rec["score"]))
-        group_prompt.setdefault(draw, lookup(index, rec["input"]))
-    per_domain: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"score": [], "acc": []})
-    for draw, scores in groups.items():
-        domain = group_prompt[draw][1]
-        per_domain[domain]["score"] += scores
-        per_domain[domain]["acc"] += [float(s >= 0.5) for s in scores]
-    n_groups = len(groups)
-    return {
-        "drawn": sorted(p[0] for p in group_prompt.values()),
-        "groups": n_groups,
-        "zero_adv_frac_score": sum(len(set(s)) == 1 for s in groups.values()) / n_groups if n_groups else None,
-        "zero_adv_frac_acc": sum(len({x >= 0.5 for x in s}) == 1 for s in groups.values()) / n_groups if n_groups else None,
-        "domain": {d: {"reward_mean": statistics.fmean(v["score"]), "acc_mean": statistics.fmean(v["acc"]),
-                       "responses": len(v["score"])} for d, v in sorted(per_domain.items())},
-    }
-
-
-def load_run(run_dir: Path, index: dict) -> list[dict]:
-    """One record per step: verl/SRPO metrics (when logged) plus what the rollout dump shows."""
-    metrics = read_metrics(run_dir / "metrics.jsonl") if (run_dir / "metrics.jsonl").is_file() else {}
-    dumps = {int(p.stem): p for p in (run_dir / "rollouts").glob("*.jsonl")} if (run_dir / "rollouts").is_dir() else {}
-    if not metrics and not dumps:
-        raise FileNotFoundError(f"{run_dir}: neither metrics.jsonl nor rollouts/*.jsonl (was the run launched?)")
-    records = []
-    for step in sorted(set(metrics) | set(dumps)):
-        rec: dict = {"step": step}
-        m = metrics.get(step, {})
-        rec.update({k: m[k] for k in (*VERL_KEYS, *SRPO_KEYS) if k in m})
-        rec.update({k: v for k, v in m.items() if re.fullmatch(r"srpo/[^/]+/(acc|reward|score)_mean", k)})
-        if step in dumps:
-            lines = [json.loads(x) for x in dumps[step].read_text().splitlines() if x.strip()]
-            rec.update(step_from_dump(lines, index))
-        records.append(rec)
-    return records
+def lookup(index: PromptIndex, prompt_text: str) -> tuple[int, str]:
+    """``(extra_info.index, domain)`` of a decoded chat prompt (as verl's rollout dump holds it)."""
+    pos = index.matcher.position(prompt_text)
+    return int(index.rows.ids[pos]), index.rows.domain_names[index.rows.domain[pos]]
 
 
 def resume_check(original: list[dict], resumed: list[dict]) -> dict:
@@ -123,6 +60,15 @@ def resume_check(original: list[dict], resumed: list[dict]) -> dict:
     return {"compared_steps": len(steps), "same_batches": same, "steps": steps}
 
 
+def flat(step: dict) -> dict:
+    """One step of the report as one flat record: ``step``, verl's logged metrics (``srpo/stage``, ``timing_s/step``,
+    ...), the quantities derived from the dump (``zero_adv_share/acc``, ``acc/math``, ...) and ``drawn``."""
+    out = {"step": step["step"], **step["logged"], **step.get("derived", {})}
+    if "drawn" in step:
+        out["drawn"] = step["drawn"]
+    return out
+
+
 def mean_after_first(records: list[dict], key: str) -> float | None:
     """Mean of ``key`` over steps 2.. (step 1 includes compilation and cache warm-up)."""
     values = [r[key] for r in records if r["step"] > 1 and r.get(key) is not None]
@@ -133,19 +79,26 @@ def summarize(runs: dict[str, list[dict]]) -> dict:
     out = {}
     for name, recs in runs.items():
         out[name] = {"steps": len(recs), "step_time_s": mean_after_first(recs, "timing_s/step"),
-                     "zero_adv_frac_score": mean_after_first(recs, "zero_adv_frac_score"),
+                     "zero_adv_frac_acc": mean_after_first(recs, "zero_adv_share/acc"),
+                     "zero_adv_frac_score": mean_after_first(recs, "zero_adv_share/score"),
                      "srpo_history_time_s": mean_after_first(recs, "timing_s/srpo_history")}
     srpo, grpo = out.get("srpo", {}).get("step_time_s"), out.get("grpo", {}).get("step_time_s")
     out["step_time_ratio_srpo_over_grpo"] = srpo / grpo if srpo and grpo else None
     return out
 
 
-def collect(train: str | Path, runs_dir: str | Path, names=RUNS) -> dict:
-    index = prompt_index(train)
-    runs = {n: load_run(Path(runs_dir) / n, index) for n in names if (Path(runs_dir) / n).is_dir()}
-    if not runs:
+def collect(train: str | Path, runs_dir: str | Path, names=RUNS, report_dir: str | Path | None = None,
+            png: str | Path | bool = False, title: str | None = None) -> dict:
+    """The report of the run folders ``names`` under ``runs_dir`` (written to ``report_dir``), as
+    ``{"runs": {name: flat per-step records}, "summary", "report": {name: report summary}, "resume"?}``."""
+    specs = [f"{n}={Path(runs_dir) / n}" for n in names if (Path(runs_dir) / n).is_dir()]
+    if not specs:
         raise FileNotFoundError(f"{runs_dir} holds none of the run folders {list(names)}")
-    result = {"runs": runs, "summary": summarize(runs)}
+    built = build(specs, report_dir or Path(runs_dir) / "report", data=[str(train)], png=png, title=title,
+                  cache=False)
+    runs = {r.name: [flat(s) for s in r.steps] for r in built["runs"]}
+    result = {"runs": runs, "summary": summarize(runs),
+              "report": {n: v["summary"] for n, v in built["result"]["runs"].items()}}
     if "srpo" in runs and "srpo_resume" in runs:
         result["resume"] = resume_check(runs["srpo"], runs["srpo_resume"])
     return result
@@ -180,26 +133,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", required=True, help="the smoke run's WORK folder (data/rl/train.parquet, runs/)")
     parser.add_argument("--names", default=",".join(RUNS), help="run folders under WORK/runs, comma-separated")
     parser.add_argument("--out", required=True, help="results JSON to write")
-    parser.add_argument("--plot", default=None, help="PNG to write (default: next to --out)")
-    parser.add_argument("--title", default=None, help="plot title")
+    parser.add_argument("--plot", default=None, help="dashboard PNG to write (default: next to --out)")
+    parser.add_argument("--title", default=None, help="dashboard title")
     parser.add_argument("settings", nargs="*", help="KEY=VALUE facts to record (the run's knobs)")
     args = parser.parse_args(argv)
     work, names = Path(args.work), args.names.split(",")
     bad = [s for s in args.settings if "=" not in s]
     if bad:
         raise SystemExit(f"settings must be KEY=VALUE, got {bad}")
-    result = collect(work / "data" / "rl" / "train.parquet", work / "runs", names)
+    out = Path(args.out)
+    png = Path(args.plot) if args.plot else out.with_suffix(".png")
+    result = collect(work / "data" / "rl" / "train.parquet", work / "runs", names, out.parent / f"{out.stem}_report",
+                     png, args.title or "verl-srpo end-to-end smoke run")
     result["meta"] = gather_meta(work, names, dict(s.split("=", 1) for s in args.settings))
     if args.title:
         result["meta"]["title"] = args.title
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
-    from benchmarks.e2e.plot import plot
-
-    png = plot(result, args.plot or out.with_suffix(".png"))
     print(json.dumps({"summary": result["summary"], "resume": result.get("resume")}, indent=1))
-    print(f"[collect] {out} and {png}")
+    print(f"[collect] {out}, {png} and {out.parent / f'{out.stem}_report'}/report.md")
     return 0
 
 

@@ -1,0 +1,221 @@
+"""``verl-srpo plan``: every formula on hand-computed cases, and the whole timeline against a Monte-Carlo run of
+the real ``SRPOBatchSampler`` and ``PromptHistory`` (not copies), driven as verl's dataloader drives them.
+
+Tolerances of the Monte-Carlo comparison (20 runs of 60 steps, 1000 prompts, B=50, G=8): the pool at each
+epoch within 1% + 2 prompts, the zero-advantage share of epochs of 5 steps or more within 0.02, the steps and
+first step of each epoch within 1 (the plan floors the expected pool; a run floors its own).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from verl_srpo.analysis.plan import PlanSettings, _boundary, dapo_factor, make_plan, timeline, zero_adv_probability
+from verl_srpo.history import PromptHistory
+from verl_srpo.sampler import SRPOBatchSampler
+from verl_srpo.stages import Rows, StagePlan, StageSwitch
+
+
+def test_zero_adv_probability_by_hand():
+    assert zero_adv_probability(np.array([0.0, 1.0, 0.5]), 4).tolist() == [1.0, 1.0, 0.125]
+    assert zero_adv_probability(np.array([0.25]), 2)[0] == pytest.approx(0.25**2 + 0.75**2)  # 0.625
+    assert zero_adv_probability(np.array([0.5]), 32)[0] == pytest.approx(2 * 0.5**32)
+
+
+def test_dapo_factor_by_hand():
+    assert dapo_factor(0.0) == 1.0 and dapo_factor(0.5) == 2.0 and dapo_factor(0.75) == 4.0
+    assert dapo_factor(1.0) == float("inf")  # no informative group ever: the batch never fills
+
+
+def test_boundary_drop_floor_and_readmission_by_hand():
+    active, pending = np.ones(4), np.array([1.0, 1.0, 1.0, 0.0])
+    assert _boundary(active, pending, np.ones(4), floor=2, readmit_fraction=0.0) == (2.0, 0.0)
+    assert active.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1.0])  # 3 solved, room for 2: each leaves w.p. 2/3
+    assert pending.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 0.0])  # held back, still solved
+    active, pending = np.array([0.0, 1.0, 1.0]), np.array([0.0, 1.0, 0.0])
+    assert _boundary(active, pending, np.ones(3), floor=0, readmit_fraction=1.0) == (1.0, 1.0)
+    assert active.tolist() == [1.0, 0.0, 1.0]  # the earlier drop is back (history cleared), this one is gone
+    active, pending = np.array([0.0, 0.0, 1.0, 1.0]), np.zeros(4)
+    assert _boundary(active, pending, np.ones(4), floor=0, readmit_fraction=0.25)[1] == 0  # round(0.5) = 0, as HR
+
+
+def test_timeline_by_hand():
+    """4 math prompts p = 1, 1, 0, 1/2 and 4 code prompts p = 1/2; G = 2, B = 2, stage 2 after one epoch, 6 steps."""
+    p = np.array([1, 1, 0, 0.5, 0.5, 0.5, 0.5, 0.5])
+    domain = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    epochs = timeline(p, domain, ["math", "code"], PlanSettings(2, 2, 6))
+    assert [(e.index, e.stage, e.first_step, e.steps) for e in epochs] == [(1, 1, 1, 2), (2, 2, 3, 2), (3, 2, 5, 2)]
+    # epoch 1: the 4 math prompts, each drawn once; zero advantage 1, 1, 1, 1/4 + 1/4.
+    assert epochs[0].pool == {"math": 4} and epochs[0].zero_adv == pytest.approx((1 + 1 + 1 + 0.5) / 4)
+    # boundary: the two p=1 prompts leave, the p=1/2 one with probability 1/4.
+    assert epochs[1].dropped == pytest.approx(2.25)
+    assert epochs[1].pool == pytest.approx({"math": 1.75, "code": 4})
+    assert epochs[1].zero_adv == pytest.approx((1 + 0.75 * 0.5 + 4 * 0.5) / 5.75)
+    # epoch 2 draws 4 of 5.75 expected prompts: each leaves at the next boundary w.p. (4 / 5.75) * 1/4.
+    drawn = 4 / 5.75
+    assert epochs[2].dropped == pytest.approx(0.75 * drawn / 4 + 4 * drawn / 4)
+    assert epochs[2].pool["math"] == pytest.approx(1.75 - 0.75 * drawn / 4)
+    assert epochs[2].zero_adv == pytest.approx((1 + (0.75 - 0.75 * drawn / 4) * 0.5 + (4 - drawn) * 0.5)
+                                               / (5.75 - 0.75 * drawn / 4 - drawn))
+
+
+def test_timeline_switch_step_cuts_the_epoch_and_weights_mix_stage_2():
+    p, domain = np.full(10, 0.5), np.array([0] * 6 + [1] * 4)
+    s = PlanSettings(2, 2, 9, switch_step=3, switch_epoch=None, stage2_weights={"math": 1, "code": 3})
+    epochs = timeline(p, domain, ["math", "code"], s)
+    # stage 1: 2 of its 3 steps, cut by the switch; the drawn 4 math prompts each leave w.p. 1/4.
+    assert [(e.stage, e.first_step, e.steps) for e in epochs][:2] == [(1, 1, 2), (2, 3, 4)]
+    assert epochs[1].dropped == pytest.approx(1.0) and epochs[1].pool == pytest.approx({"math": 5, "code": 4})
+    assert epochs[1].draws == pytest.approx({"math": 0.25, "code": 0.75})
+    assert epochs[0].zero_adv == epochs[1].zero_adv == pytest.approx(0.5)
+
+
+def test_plan_without_the_srpo_trainer_is_every_row_every_epoch():
+    p, domain = np.array([0.0, 0.5, 1.0, 0.5, 0.5]), np.array([0, 0, 0, 1, 1])
+    plan = make_plan(p, domain, ["math", "code"], PlanSettings(2, 2, 5, staged=False))
+    assert plan.steps_per_epoch == 2 and [(e.first_step, e.steps) for e in plan.epochs] == [(1, 2), (3, 2), (5, 1)]
+    assert all(e.zero_adv == pytest.approx((1 + 0.5 + 1 + 0.5 + 0.5) / 5) for e in plan.epochs)
+    assert plan.grpo_zero_adv == pytest.approx({"math": 2.5 / 3, "code": 0.5, "all": 3.5 / 5})
+    assert plan.dapo_factor["code"] == pytest.approx(2.0) and plan.dapo_factor["math"] == pytest.approx(6.0)
+
+
+class RecordingHistory(PromptHistory):
+    """The real PromptHistory; each boundary's report is kept (its ``pool_size`` is the epoch's pool)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reports = []
+
+    def boundary(self, eligible, rng):
+        report = super().boundary(eligible, rng)
+        self.reports.append(report)
+        return report
+
+
+def simulate(p, domain, names, s: PlanSettings, seed: int) -> dict[int, dict]:
+    """One run of the real sampler and history with Bernoulli(p) rollouts; ``{epoch: first, steps, pool, zero_adv}``.
+    Driven as verl drives them: the stage switch before each step, a new pass when the batch sampler is done."""
+    rng = np.random.default_rng(seed)
+    rows = Rows(np.arange(len(p), dtype=np.int64) * 7 + 3, domain.astype(np.int8), names)
+    plan = StagePlan(names, np.bincount(domain, minlength=len(names)), s.stage1_domains, s.stage2_weights)
+    history = RecordingHistory(len(p), s.readmit_fraction, max(s.min_pool_size, s.train_batch_size)) \
+        if s.history else None
+    sampler = SRPOBatchSampler(rows, plan, s.train_batch_size, s.train_batch_size, seed, history)
+    switch = StageSwitch(s.switch_step, s.switch_epoch)
+    it, epochs = iter(sampler), {}
+    for step in range(1, s.total_steps + 1):
+        switch(sampler, step)
+        try:
+            batch = np.array(next(it))
+        except StopIteration:
+            it = iter(sampler)
+            batch = np.array(next(it))
+        correct = rng.random((len(batch), s.rollout_n)) < p[batch][:, None]
+        sampler.record(np.repeat(rows.ids[batch], s.rollout_n), correct.ravel())
+        k = correct.sum(axis=1)
+        e = epochs.setdefault(sampler.epoch, {"first": step, "steps": 0, "zero": [], "stage": sampler.stage,
+                                             "pool": history.reports[-1].pool_size if history else sampler.pool_size()})
+        e["steps"] += 1
+        e["zero"].append(np.mean((k == 0) | (k == s.rollout_n)))
+    return epochs
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    correct = np.concatenate([rng.choice(9, 600, p=[.3, .1, .08, .07, .07, .08, .1, .1, .1]),
+                              rng.choice(9, 400, p=[.15, .05, .05, .05, .1, .1, .15, .15, .2])])
+    return correct / 8, np.array([0] * 600 + [1] * 400), ["math", "code"]
+
+
+@pytest.mark.parametrize("options", [
+    {},  # the plugin's defaults: stage 2 after one math epoch, solved prompts gone for good
+    {"readmit_fraction": 0.3, "switch_step": 14, "switch_epoch": None, "stage2_weights": {"math": 1, "code": 3}},
+    {"min_pool_size": 850},  # the floor holds the pool
+    {"history": False},
+])
+def test_plan_matches_the_real_sampler_and_history(options):
+    p, domain, names = _data()
+    s = PlanSettings(8, 50, 60, **options)
+    plan = make_plan(p, domain, names, s)
+    runs = [simulate(p, domain, names, s, seed) for seed in range(20)]
+    checked = 0
+    for e in plan.epochs:
+        mc = [r[e.index] for r in runs if e.index in r]
+        if len(mc) < len(runs) // 2:
+            continue
+        pool = sum(e.pool.values())
+        assert np.mean([m["pool"] for m in mc]) == pytest.approx(pool, abs=0.01 * pool + 2), e
+        assert abs(np.mean([m["first"] for m in mc]) - e.first_step) <= 1 and abs(
+            np.mean([m["steps"] for m in mc]) - e.steps) <= 1, e
+        assert {m["stage"] for m in mc} == {e.stage}, e
+        if e.steps >= 5:
+            assert np.mean([np.mean(m["zero"]) for m in mc]) == pytest.approx(e.zero_adv, abs=0.02), e
+        checked += 1
+    assert checked >= 3
+
+
+def test_dapo_factor_matches_over_generation():
+    """DAPO's dynamic sampling: draw prompts until B groups are mixed; prompts drawn per kept group."""
+    p, _, _ = _data()
+    rng = np.random.default_rng(1)
+    z = zero_adv_probability(p, 8).mean()
+    drawn = kept = 0
+    while kept < 20000:
+        batch = rng.integers(0, len(p), 512)
+        k = (rng.random((512, 8)) < p[batch][:, None]).sum(axis=1)
+        drawn += 512
+        kept += int(((k > 0) & (k < 8)).sum())
+    assert drawn / kept == pytest.approx(dapo_factor(z), rel=0.03)
+
+
+@pytest.fixture
+def labelled(tmp_path):
+    """A training parquet as recipes/data writes it (combine.to_frame), labelled by pass@8."""
+    from recipes.data.combine import to_frame
+
+    counts = {"math": [0, 0, 1, 2, 4, 8, 8, 3, 0, 6, 5, 8], "code": [8, 8, 2, 0, 4, 6, 1, 8]}
+    records = [{"source": f"fixture_{d}", "source_id": str(i), "domain": d, "question": f"{d} problem {i}",
+                "answer": str(i), "pass_k": 8, "num_correct": c, "pass_rate": c / 8}
+               for d, cs in counts.items() for i, c in enumerate(cs)]
+    path = tmp_path / "train.parquet"
+    to_frame(records, "train").to_parquet(path)
+    return path
+
+
+def test_plan_command_prints_the_table_and_writes_json_and_png(labelled, tmp_path, capsys):
+    from verl_srpo.cli import main
+
+    assert main(["plan", "--data", str(labelled), "--rollout-n", "8", "--train-batch-size", "4", "--epochs", "2",
+                 "--max-prompt-length", "512", "--max-response-length", "1024", "--out", str(tmp_path / "plan")]) == 0
+    out = capsys.readouterr().out
+    assert "responses per step  = 4 prompts x 8 rollouts = 32" in out
+    assert "max tokens per step = 32 x (512 prompt + 1024 response) = 49152" in out
+    assert "steps per epoch     = floor(20 rows / 4) = 5" in out and "total steps         = 10" in out
+    math = np.array([0, 0, 1, 2, 4, 8, 8, 3, 0, 6, 5, 8]) / 8
+    z = np.mean(zero_adv_probability(math, 8))
+    assert re.search(rf"math\s+12\s+{math.mean():.3f}\s+{z:.3f}\s+{1 / (1 - z):.2f}x", out)
+    saved = json.loads((tmp_path / "plan" / "plan.json").read_text())
+    assert saved["epochs"][0]["pool"] == {"math": 12.0} and saved["stages"][0]["steps"] == 3  # floor(12 / 4)
+    assert saved["epochs"][1]["stage"] == 2 and saved["epochs"][1]["dropped"] == pytest.approx(np.sum(math**8))
+    png = (tmp_path / "plan" / "plan.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000
+
+
+def test_plan_refuses_unlabelled_data_and_too_small_pools(tmp_path, labelled):
+    from recipes.data.combine import to_frame
+    from verl_srpo.cli import main
+
+    unlabelled = tmp_path / "unlabelled.parquet"
+    to_frame([{"source": "s", "source_id": "1", "domain": "math", "question": "q", "answer": "1"}], "train") \
+        .to_parquet(unlabelled)
+    with pytest.raises(SystemExit, match="no pass@k label.*recipes.data.prepare"):
+        main(["plan", "--data", str(unlabelled), "--rollout-n", "8", "--train-batch-size", "1"])
+    with pytest.raises(SystemExit, match="fewer than one step"):
+        main(["plan", "--data", str(labelled), "--rollout-n", "8", "--train-batch-size", "13"])
+    with pytest.raises(SystemExit, match="no training row has"):
+        main(["plan", "--data", str(labelled), "--rollout-n", "8", "--train-batch-size", "4",
+              "--stage1-domains", "chess"])
