@@ -202,3 +202,19 @@ def test_parity_with_verl_grpo_on_equal_and_nearly_equal_groups(norm):
     torch.testing.assert_close(ours, ref.float(), atol=1e-6, rtol=0)
     equal_rows = torch.tensor([i for i, g in enumerate(groups) for _ in g]) % 2 == 0
     assert torch.count_nonzero(ours[equal_rows]) == 0 and torch.count_nonzero(ours[~equal_rows]) > 0
+
+
+def test_verl_hands_the_estimator_no_stop_reason():
+    """The length rule is the truncation signal because verl 0.9.1 has no other (advantage.py docstring). If this
+    fails, verl now records why a response stopped: use it in verl_srpo.advantage and update this test."""
+    from pathlib import Path
+
+    import verl
+
+    root = Path(verl.__file__).parent
+    server = (root / "workers/rollout/vllm_rollout/vllm_async_server.py").read_text()
+    assert 'finish_reason in ("stop", "length")' in server  # both reported as stop_reason="completed"
+    assert "stop_reason" not in (root / "experimental/agent_loop/single_turn_agent_loop.py").read_text()
+    trainer = (root / "trainer/ppo/v1/trainer_base.py").read_text()
+    fields = trainer[trainer.index("def _compute_advantage"):].split("\n")[2]
+    assert "fields = [" in fields and "stop" not in fields and "finish" not in fields

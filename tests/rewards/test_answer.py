@@ -43,6 +43,8 @@ from verl_srpo.rewards.math import score_math
     ("the answer is clearly $-2$.", "-2"),
     ("the answer is 17, which is prime", "17"),
     ("the answer is 5 because 2+3=5", "5"),
+    ("The answer is 17. I am confident in this final answer.", "17"),     # a mention is not a statement
+    ("First the answer is 3. Hmm, so the answer is not 3.", None),         # a retraction is no answer
     ("answer: (1, 2)", "(1, 2)"),
     ("answer = 42", "42"),
     ("The answer is \\(x = 3\\).", "x = 3"),

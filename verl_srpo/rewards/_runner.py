@@ -23,7 +23,6 @@ import ctypes
 import io
 import json
 import os
-import platform
 import resource
 import select
 import signal
@@ -151,7 +150,7 @@ def seccomp_program(machine: str) -> list[tuple[int, int, int, int]] | None:
 
 def install_seccomp() -> bool:
     """Install the filter on this process (and its future children). Needs no_new_privs. False if refused."""
-    prog = seccomp_program(platform.machine())
+    prog = seccomp_program(os.uname().machine)
     if prog is None:
         return False
     filters = (_SockFilter * len(prog))(*(_SockFilter(*ins) for ins in prog))

@@ -18,8 +18,10 @@ fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.p
    point, a semicolon, ", <word>", or a joining word such as "because", "since", "which", "in");
    adverbs like "therefore"/"clearly" before it are skipped. X
    must start like mathematics (a digit, sign, ``$``, ``\\``, bracket, or a lone letter such as
-   ``x = 5`` or a choice ``B``) and be at most 100 characters. Numbers that are not stated as the
-   answer never count, so reasoning text is never mined for a number.
+   ``x = 5`` or a choice ``B``) and be at most 100 characters, else there is no answer ("the answer
+   is not 5"). A mention with nothing after it ("I trust this final answer.") is skipped for the
+   statement before it. Numbers that are not stated as the answer never count, so reasoning text is
+   never mined for a number.
 4. *Bare tag content.* In a closed ``<answer>`` with no box and no statement, the whole content; in an
    unclosed one, only content of at most 100 characters (a long tail is reasoning, not an answer).
 
@@ -118,20 +120,22 @@ def _math_span(text: str) -> str | None:
 
 
 def stated_answer(text: str) -> str | None:
-    """X of the last "the answer is X" / "final answer: X" statement in ``text`` (module docstring, rule 3)."""
-    matches = list(_STATEMENT_RE.finditer(text))
-    if not matches:
-        return None
-    rest = text[matches[-1].end():]
-    rest = rest[_LEAD_RE.match(rest).end():]  # bold markers, colons, blank space, "therefore", "clearly", ...
-    value = _math_span(rest)
-    if value is None:
-        cut = _SENTENCE_END_RE.search(rest)
-        value = rest[: cut.start()] if cut else rest
-    value = _LOOSE_DELIMITERS_RE.sub("", value.strip().strip("*").strip()).strip()
-    if not value or len(value) > MAX_STATED or not _MATHLIKE_RE.match(value):
-        return None
-    return value
+    """X of the last "the answer is X" / "final answer: X" statement in ``text`` (module docstring, rule 3).
+
+    A mention with nothing after it ("... this final answer.") is no statement, and the one before counts;
+    a statement of something that is not mathematics ("the answer is not 5") ends the search: no answer."""
+    for match in reversed(list(_STATEMENT_RE.finditer(text))):
+        rest = text[match.end():]
+        rest = rest[_LEAD_RE.match(rest).end():]  # bold markers, colons, blank space, "therefore", "clearly", ...
+        value = _math_span(rest)
+        if value is None:
+            cut = _SENTENCE_END_RE.search(rest)
+            value = rest[: cut.start()] if cut else rest
+        value = _LOOSE_DELIMITERS_RE.sub("", value.strip().strip("*").strip()).strip()
+        if not value:
+            continue
+        return value if len(value) <= MAX_STATED and _MATHLIKE_RE.match(value) else None
+    return None
 
 
 def extract_answer(reply: str) -> str | None:
