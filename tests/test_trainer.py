@@ -179,7 +179,8 @@ BOUNDARIES = {
     "last step of epoch 1": ({"stages.switch_epoch": 2}, 2),
     "last step of stage 1 (switch by epoch)": ({"stages.switch_epoch": 2}, 3),
     "last step of a stage-2 epoch": ({"stages.switch_epoch": 2}, 5),
-    "last step of stage 1 (switch by step, at an epoch end)": ({"stages.switch_step": 3, "stages.switch_epoch": "null"}, 2),
+    "last step of stage 1 (switch by step, at an epoch end)":
+        ({"stages.switch_step": 3, "stages.switch_epoch": "null"}, 2),
 }
 RESUME_KEYS = ["srpo/stage", "srpo/epoch", "srpo/pool_size", "srpo/dropped_total", "srpo/zero_adv_group_frac"]
 

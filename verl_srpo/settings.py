@@ -151,8 +151,8 @@ def _context_window(cfg: Any) -> list[str]:
         fix = "Use a model with a longer context, or set"
     elif isinstance(window, int) and not isinstance(window, bool):
         said = f"actor_rollout_ref.rollout.max_model_len={window}"
-        fix = (f"Set actor_rollout_ref.rollout.max_model_len={need} (or more, up to the model's max_position_embeddings), "
-               "or")
+        fix = (f"Set actor_rollout_ref.rollout.max_model_len={need} (or more, up to the model's "
+               "max_position_embeddings), or")
     else:
         return [f"actor_rollout_ref.rollout.max_model_len={window!r} must be an integer, or null for the model's "
                 "max_position_embeddings."]
@@ -307,8 +307,9 @@ def _reward_options(cfg: Any) -> list[str]:
 
 
 RULES: list[Callable[[Any], list[str]]] = [
-    _plugin_key, _pairing, _group_size, _truncation, _context_window, _batch_sizes, _dataloader, _unknown_keys, _filter_groups,
+    _plugin_key, _pairing, _group_size, _truncation, _batch_sizes, _dataloader, _unknown_keys, _filter_groups,
     _srpo_options, _reward_options,
+    _context_window,
 ]
 
 

@@ -21,7 +21,7 @@ from verl_srpo.rewards.math import score_math
     ("<think>x</think> <answer> 17", "17"),                                # unclosed at the end (issue 11)
     ("<think>x</think> <answer>17</ans", "17"),                             # a partial closing tag
     ("<answer>\n\\frac{\\sqrt{3}}{2}\n", "\\frac{\\sqrt{3}}{2}"),
-    ("<answer>" + "we compute many things " * 10, None),                    # a long unclosed tail is reasoning
+    ("<answer>" + "we compute many things " * 10, None),                    # a long unclosed tail: reasoning
     ("<answer>The answer is 17.</answer>", "17"),                           # a statement inside the tag
     # boxes
     ("so \\boxed{004} is right.\n**Final Answer**\n\\boxed{004}", "004"),  # report: math-verify #44 (last box)
@@ -77,7 +77,8 @@ def test_last_boxed_balances_braces():
     ("90°", "90", True), ("90^\\circ", "90", True), ("90^{\\circ}", "90", True), ("90 \\degree", "90", True),
     ("30^\\circ\\text{C}", "30", True), ("90", "90^\\circ", True),
     ("12 \\text{ cm}", "12", True), ("12\\text{ cm}^2", "12", True), ("12\\mbox{ square units}", "12", True),
-    ("5 \\mathrm{m}", "5", True), ("5 dollars", "5", True), ("5 cm", "5", True), ("\\frac{1}{2}\\text{ hours}", "0.5", True),
+    ("5 \\mathrm{m}", "5", True), ("5 dollars", "5", True), ("5 cm", "5", True),
+    ("\\frac{1}{2}\\text{ hours}", "0.5", True),
     ("3\\sqrt{2}\\text{ cm}", "3\\sqrt{2}", True),
     ("\\$12.50", "12.5", True), ("-\\$5", "-5", True), ("12", "\\$12", True), ("€7", "7", True),
     ("5^{\\text{th}}", "5", True), ("21st", "21", True),
@@ -93,10 +94,12 @@ def test_last_boxed_balances_braces():
     ("1\\,000\\,000", "1000000", True), ("3.141\\,59", "3.14159", True), ("1\\ 000", "1000", True),
     ("1~000", "1000", True), ("1\\;000", "1000", True), ("1 000", "1000", True), ("1\u2009000", "1000", True),
     ("1\u202f000", "1000", True), ("2500", "2\\,500", True),
-    ("2,500", "2500", True), ("1{,}000", "1000", True), ("1,\\!000", "1000", True), ("12,345,678.9", "12345678.9", True),
+    ("2,500", "2500", True), ("1{,}000", "1000", True), ("1,\\!000", "1000", True),
+    ("12,345,678.9", "12345678.9", True),
     ("1,2", "12", None), ("12,34", "1234", None),                  # not digit groups: a pair, for math-verify
     # what the exact path already did
-    ("033", "33", True), ("$5$", "5", True), ("5.", "5", True), ("\\dfrac{1}{2}", "\\frac12", True), ("1/2", "0.5", True),
+    ("033", "33", True), ("$5$", "5", True), ("5.", "5", True), ("\\dfrac{1}{2}", "\\frac12", True),
+    ("1/2", "0.5", True),
     ("\\sqrt{2}/2", "\\frac{\\sqrt{2}}{2}", None),
 ])
 def test_what_the_answer_says(pred, gold, same):

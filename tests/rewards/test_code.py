@@ -141,12 +141,14 @@ def test_number_and_line_list_stdio_values_are_text():
 BAD_TESTS = [
     None, 5, 3.5, True, "", "   ", "not json", "[1, 2]", "{}", "null", b"\xff\xfe", [], {"inputs": []},
     {"inputs": [], "outputs": []}, {"inputs": ["1"], "outputs": []}, {"inputs": "12", "outputs": "24"},
-    {"inputs": {"a": 1}, "outputs": {"a": 2}}, {"inputs": [None], "outputs": ["1"]}, {"inputs": ["1"], "outputs": [None]},
-    {"inputs": [{"x": 1}], "outputs": ["1"]}, {"inputs": [True], "outputs": ["1"]}, {"inputs": [[None]], "outputs": ["1"]},
+    {"inputs": {"a": 1}, "outputs": {"a": 2}}, {"inputs": [None], "outputs": ["1"]},
+    {"inputs": ["1"], "outputs": [None]}, {"inputs": [{"x": 1}], "outputs": ["1"]},
+    {"inputs": [True], "outputs": ["1"]}, {"inputs": [[None]], "outputs": ["1"]},
     {"inputs": ["1"], "outputs": ["2"], "fn_name": 5}, {"inputs": ["1"], "outputs": ["2"], "fn_name": "not a name"},
-    {"inputs": ["not json"], "outputs": ["2"], "fn_name": "f"}, {"inputs": ["1\n\n2"], "outputs": ["2"], "fn_name": "f"},
-    {"inputs": [[{1, 2}]], "outputs": ["2"], "fn_name": "f"}, {"inputs": [[object()]], "outputs": ["2"], "fn_name": "f"},
-    {"outputs": ["1"]}, {"input": ["1"], "output": ["1"]},
+    {"inputs": ["not json"], "outputs": ["2"], "fn_name": "f"},
+    {"inputs": ["1\n\n2"], "outputs": ["2"], "fn_name": "f"},
+    {"inputs": [[{1, 2}]], "outputs": ["2"], "fn_name": "f"},
+    {"inputs": [[object()]], "outputs": ["2"], "fn_name": "f"}, {"outputs": ["1"]}, {"input": ["1"], "output": ["1"]},
 ]
 
 

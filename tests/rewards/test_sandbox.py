@@ -391,7 +391,8 @@ def test_sockets_refused_but_local_socketpairs_work(mode):
 def test_no_access_to_other_processes_or_the_runners_libc(mode):
     """ptrace is refused by seccomp (namespaces mode: ctypes allowed, the call fails); in the fallback every ctypes
     use is refused, including the runner's own already-loaded libc handle."""
-    ptrace = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.ptrace(0, 0, 0, 0), ctypes.get_errno())"
+    ptrace = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+              "print(libc.ptrace(0, 0, 0, 0), ctypes.get_errno())")
     run = _run1(ptrace)
     assert (run.status, run.out) == (("ok", "-1 1\n") if mode == "namespaces" else ("runtime_error", ""))
     run = _run1("import sys\nprint(sys.modules['__main__']._libc.getpid())")
