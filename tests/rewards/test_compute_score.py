@@ -142,9 +142,12 @@ def test_verl_reward_loop_calls_it_through_the_plugin(compose):
         get_custom_reward_fn(bad)(data_source="aime24", solution_str="<answer>1</answer>", ground_truth="1")
 
 
-def test_a_row_never_raises_for_its_data(caplog):
+def test_a_row_never_raises_for_its_data(caplog, monkeypatch):
     """An unusable ground truth is the failure kind bad_ground_truth (warned once per source), never an exception:
     an exception in the reward would kill the training step."""
+    import verl_srpo.rewards as rewards
+
+    monkeypatch.setattr(rewards, "_WARNED", set())  # earlier tests may have warned about the same problems
     rows = [
         compute_score("aime24", "<answer>1</answer>", ""),
         compute_score("aime24", "<answer>1</answer>", None),
