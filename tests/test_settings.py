@@ -111,3 +111,55 @@ def test_train_batch_must_be_whole_fetches(compose):
 def test_run_length_must_be_counts(compose, override, needle):
     """A too-low total_epochs for the steps is raised by the trainer (tests/test_trainer.py); this is the rest."""
     _one_problem(compose([*GOOD, override]), needle)
+
+
+# --- the context window must hold prompt + response (verl_srpo.advantage: truncation the length rule cannot see) ---
+
+WINDOW = [*GOOD, "data.max_prompt_length=1024", "data.max_response_length=4096"]
+
+
+def test_context_window_too_small_is_refused_with_the_numbers(compose):
+    # 1024 + 4096 = 5120 > 2048: vLLM could write at most 2048 - 1024 = 1024 response tokens.
+    _one_problem(compose([*WINDOW, "actor_rollout_ref.rollout.max_model_len=2048"]),
+                 "max_model_len=2048 cannot hold", "= 5120", "at 1024 tokens or fewer",
+                 "Set actor_rollout_ref.rollout.max_model_len=5120", "or data.max_response_length=1024")
+    assert config_problems(compose([*WINDOW, "actor_rollout_ref.rollout.max_model_len=5120"])) == []  # exactly fits
+
+
+def test_context_window_shorter_than_the_prompt(compose):
+    _one_problem(compose([*WINDOW, "actor_rollout_ref.rollout.max_model_len=1000"]),
+                 "at 0 tokens or fewer", "data.max_prompt_length + data.max_response_length <= 1000")
+
+
+def _model_dir(tmp_path, hf_config):
+    import json
+
+    (tmp_path / "config.json").write_text(json.dumps(hf_config))
+    return f"actor_rollout_ref.model.path={tmp_path}"
+
+
+def test_null_window_is_the_models_max_position_embeddings(compose, tmp_path):
+    """verl sets a null max_model_len to the model's max_position_embeddings (RolloutReplica._validate_configs)."""
+    short = _model_dir(tmp_path, {"model_type": "qwen2", "max_position_embeddings": 4096})
+    _one_problem(compose([*WINDOW, short]), "max_model_len is null", "max_position_embeddings=4096",
+                 "Use a model with a longer context, or set data.max_response_length=3072")
+    nested = _model_dir(tmp_path, {"model_type": "qwen2_5_vl", "text_config": {"max_position_embeddings": 32768}})
+    assert config_problems(compose([*WINDOW, nested])) == []
+
+
+def test_null_window_of_an_unreadable_model_is_not_guessed(compose):
+    # The default model path does not exist here and is no cached Hub repo: nothing to read offline, no verdict.
+    assert config_problems(compose([*WINDOW, "actor_rollout_ref.model.path=/nonexistent/model"])) == []
+
+
+def test_context_window_is_not_checked_for_plain_grpo(compose):
+    cfg = compose(["algorithm.adv_estimator=grpo", "actor_rollout_ref.rollout.max_model_len=2048",
+                   "data.max_prompt_length=1024", "data.max_response_length=4096"])
+    assert config_problems(cfg) == []
+
+
+def test_the_issue_command_fails_clearly(run_cli):
+    proc = run_cli(["-m", "verl_srpo", "check", "actor_rollout_ref.rollout.max_model_len=2048",
+                    "data.max_prompt_length=1024", "data.max_response_length=4096"])
+    assert proc.returncode == 1
+    assert "max_model_len=2048 cannot hold" in proc.stderr and "max_model_len=5120" in proc.stderr

@@ -338,3 +338,50 @@ def test_a_step_larger_than_a_domain_share_says_so(transfer_queue, fit_run, tmp_
                       "srpo.stages.stage2_weights={math: 1, code: 3}")
     assert "stage 2 draws up to 6 code prompts a step" in caplog.text and "only 4 code prompts" in caplog.text
     assert all(sum(i in CODE for i in step) == 6 and len(set(step)) == 6 for step in steps_of(trainer))
+
+
+# --- resume exactly at an epoch boundary or at the last step of stage 1 (issue 11) ---------------------------------
+# With 8 math + 4 code prompts, 4 prompts a step and srpo.stages.switch_epoch=2 the uninterrupted run is:
+#   steps 1-2  stage 1, epoch 1 (8 math prompts)            -> boundary: 100 and 104 (all correct) leave
+#   step  3    stage 1, epoch 2 (6 math prompts, cut to 4)  -> the last step of stage 1
+#   steps 4-5  stage 2, epoch 1 (6 math + 4 code, cut to 8) -> boundary: 200 (all correct) leaves
+#   steps 6-7  stage 2, epoch 2
+# A checkpoint saved at the last step of an epoch holds a sampler whose epoch is used up: the resumed run must
+# cross the boundary exactly once (drop, re-shuffle, stage switch), as the uninterrupted run did.
+BOUNDARIES = {
+    "last step of epoch 1": ({"stages.switch_epoch": 2}, 2),
+    "last step of stage 1 (switch by epoch)": ({"stages.switch_epoch": 2}, 3),
+    "last step of a stage-2 epoch": ({"stages.switch_epoch": 2}, 5),
+    "last step of stage 1 (switch by step, at an epoch end)":
+        ({"stages.switch_step": 3, "stages.switch_epoch": "null"}, 2),
+}
+RESUME_KEYS = ["srpo/stage", "srpo/epoch", "srpo/pool_size", "srpo/dropped_total", "srpo/zero_adv_group_frac"]
+
+
+@pytest.mark.parametrize("case", list(BOUNDARIES))
+def test_resume_at_an_epoch_boundary_draws_the_same_batches(transfer_queue, make_trainer, tmp_path, case):
+    srpo, save_at = BOUNDARIES[case]
+    last = 7
+    straight = make_trainer(**srpo)
+    logged = run_steps(straight, 1, last, save_at=save_at)
+    assert len(straight.agent_loop_manager.drawn) == last
+
+    resumed = make_trainer(**srpo)
+    with open_dict(resumed.config):
+        resumed.config.trainer.resume_mode = "resume_path"
+        resumed.config.trainer.resume_from_path = f"{tmp_path}/ckpt/global_step_{save_at}"
+    resumed._load_checkpoint()
+    assert resumed.global_steps == save_at
+    assert resumed.srpo_sampler.epoch == logged[save_at - 1]["srpo/epoch"]  # the saved epoch, not yet the next
+    again = run_steps(resumed, save_at + 1, last)
+    assert resumed.agent_loop_manager.drawn == straight.agent_loop_manager.drawn[save_at:]  # same batches, same order
+    assert [[m[k] for k in RESUME_KEYS] for m in again] == [[m[k] for k in RESUME_KEYS] for m in logged[save_at:]]
+
+
+def test_the_boundary_schedule_the_resume_cases_rely_on(transfer_queue, make_trainer):
+    """The uninterrupted run of BOUNDARIES' comment, checked once: where the epochs and the stage switch fall."""
+    logged = run_steps(make_trainer(**{"stages.switch_epoch": 2}), 1, 7)
+    assert [m["srpo/stage"] for m in logged] == [1, 1, 1, 2, 2, 2, 2]
+    assert [m["srpo/dropped_total"] for m in logged] == [0, 0, 2, 2, 2, 3, 3]
+    epochs = [m["srpo/epoch"] for m in logged]
+    assert epochs[0] == epochs[1] < epochs[2] < epochs[3] == epochs[4] < epochs[5] == epochs[6]

@@ -102,6 +102,72 @@ def _truncation(cfg: Any) -> list[str]:
     return []
 
 
+def _model_context(path: Any) -> tuple[int, str] | None:
+    """The model's ``max_position_embeddings`` (what verl uses for a null ``max_model_len``) and where it was
+    read, from a local checkpoint or the local Hugging Face cache; None when it cannot be read offline."""
+    import json
+    import os
+
+    if not isinstance(path, str) or not path:
+        return None
+    local = os.path.join(os.path.expanduser(path), "config.json")
+    if not os.path.isfile(local):
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(path, "config.json")
+        except Exception:  # not a repo id, no hub client: nothing to read offline
+            return None
+        if not isinstance(cached, str):
+            return None
+        local = cached
+    try:
+        with open(local) as f:
+            hf = json.load(f)
+    except (OSError, ValueError):
+        return None
+    value = hf.get("max_position_embeddings") or (hf.get("text_config") or {}).get("max_position_embeddings")
+    return (int(value), local) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _context_window(cfg: Any) -> list[str]:
+    """The length rule finds every cut response only when vLLM's context holds prompt + response
+    (verl_srpo.advantage, "Truncation the length rule cannot see")."""
+    if not (uses_srpo_estimator(cfg) or uses_srpo_trainer(cfg)):
+        return []
+    prompt = _get(cfg, "actor_rollout_ref.rollout.prompt_length")
+    response = _get(cfg, "actor_rollout_ref.rollout.response_length")
+    window = _get(cfg, "actor_rollout_ref.rollout.max_model_len")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (prompt, response)):
+        return []
+    need = prompt + response
+    if window is None:
+        found = _model_context(_get(cfg, "actor_rollout_ref.model.path"))
+        if found is None:
+            return []
+        window, where = found
+        said = (f"actor_rollout_ref.rollout.max_model_len is null, so verl uses the model's max_position_embeddings="
+                f"{window} ({where}), which")
+        fix = "Use a model with a longer context, or set"
+    elif isinstance(window, int) and not isinstance(window, bool):
+        said = f"actor_rollout_ref.rollout.max_model_len={window}"
+        fix = (f"Set actor_rollout_ref.rollout.max_model_len={need} (or more, up to the model's "
+               "max_position_embeddings), or")
+    else:
+        return [f"actor_rollout_ref.rollout.max_model_len={window!r} must be an integer, or null for the model's "
+                "max_position_embeddings."]
+    if window >= need:
+        return []
+    room = window - prompt
+    shorter = (f"data.max_response_length={room}" if room > 0 else
+               f"data.max_prompt_length + data.max_response_length <= {window}")
+    return [f"{said} cannot hold a prompt of {prompt} tokens (data.max_prompt_length) plus a response of {response} "
+            f"(data.max_response_length) = {need}: vLLM would stop long responses at {max(room, 0)} tokens or fewer, "
+            "short of the response length, and verl 0.9.1 reports such a stop like any other, so the cut responses "
+            "would keep a non-zero advantage and count in their group's statistics. "
+            f"{fix} {shorter}."]
+
+
 def _batch_sizes(cfg: Any) -> list[str]:
     step, fetch = _get(cfg, "data.train_batch_size"), _get(cfg, "data.gen_batch_size")
     if uses_srpo_trainer(cfg) and fetch and step and step % fetch:
@@ -265,6 +331,7 @@ def _reward_options(cfg: Any) -> list[str]:
 RULES: list[Callable[[Any], list[str]]] = [
     _plugin_key, _pairing, _group_size, _truncation, _batch_sizes, _dataloader, _unknown_keys, _filter_groups,
     _srpo_options, _reward_options, _run_length,
+    _context_window,
 ]
 
 

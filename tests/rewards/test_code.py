@@ -98,3 +98,102 @@ def test_parquet_numpy_columns_become_lists():
                                             "outputs": np.array([3, 7]), "fn_name": "add"})
     assert (inputs, outputs, fn_name) == ([[1, 2], [3, 4]], [3, 7], "add")
     assert json.dumps(inputs)  # travels to the sandbox as JSON
+
+
+# --- line endings and fences (issue 11) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reply, code", [
+    ("```python\r\nprint(1)\r\n```\r\n", "print(1)\n"),                   # Windows line endings
+    ("text\r\n```py\r\na = 1\r\nprint(a)\r\n```", "a = 1\nprint(a)\n"),
+    ("```python\rprint(1)\r```", "print(1)\n"),                            # old Mac line endings
+    ("~~~python\nprint(2)\n~~~", "print(2)\n"),                            # tilde fences
+    ("```python title=main.py\nprint(3)\n```", "print(3)\n"),              # an info string after the language
+    ("<answer>```python\nprint(4)\n```</answer>", "print(4)\n"),           # fences inside the answer tag
+])
+def test_fences_of_every_shape(reply, code):
+    assert extract_code(reply) == code
+
+
+def test_crlf_reply_scores_like_its_lf_twin():
+    reply = fenced(ADD).replace("\n", "\r\n")
+    assert score_code(reply, TESTS, timeout_s=5) == {"acc": 1, "pass_frac": 1.0, "failure": "none", "n_tests": 3}
+
+
+# --- malformed or odd test data: a failure kind, never an exception (issue 11) -------------------------------------
+
+
+def test_functional_input_with_a_trailing_newline():
+    """LiveCodeBench's one-JSON-value-per-line inputs, ending in a newline (or CRLF): the blank line is no argument."""
+    assert call_args("[1, 2]\n3\n") == [[1, 2], 3]
+    assert call_args("[1, 2]\r\n3\r\n\r\n") == [[1, 2], 3]
+    assert call_args("") == []
+    code = "class Solution:\n    def add(self, xs, k):\n        return [x + k for x in xs]\n"
+    tests = {"inputs": ["[1, 2]\n3\n"], "outputs": ["[4, 5]"], "fn_name": "add"}
+    assert score_code(fenced(code), tests, timeout_s=5)["acc"] == 1
+
+
+def test_number_and_line_list_stdio_values_are_text():
+    inputs, outputs, _ = parse_tests({"inputs": [5, ["1 2", "3"]], "outputs": [10, [3, 3]]})
+    assert inputs == ["5", "1 2\n3"] and outputs == ["10", "3\n3"]
+
+
+BAD_TESTS = [
+    None, 5, 3.5, True, "", "   ", "not json", "[1, 2]", "{}", "null", b"\xff\xfe", [], {"inputs": []},
+    {"inputs": [], "outputs": []}, {"inputs": ["1"], "outputs": []}, {"inputs": "12", "outputs": "24"},
+    {"inputs": {"a": 1}, "outputs": {"a": 2}}, {"inputs": [None], "outputs": ["1"]},
+    {"inputs": ["1"], "outputs": [None]}, {"inputs": [{"x": 1}], "outputs": ["1"]},
+    {"inputs": [True], "outputs": ["1"]}, {"inputs": [[None]], "outputs": ["1"]},
+    {"inputs": ["1"], "outputs": ["2"], "fn_name": 5}, {"inputs": ["1"], "outputs": ["2"], "fn_name": "not a name"},
+    {"inputs": ["not json"], "outputs": ["2"], "fn_name": "f"},
+    {"inputs": ["1\n\n2"], "outputs": ["2"], "fn_name": "f"},
+    {"inputs": [[{1, 2}]], "outputs": ["2"], "fn_name": "f"},
+    {"inputs": [[object()]], "outputs": ["2"], "fn_name": "f"}, {"outputs": ["1"]}, {"input": ["1"], "output": ["1"]},
+]
+
+
+@pytest.mark.parametrize("tests", BAD_TESTS, ids=range(len(BAD_TESTS)))
+def test_malformed_tests_are_a_failure_kind(tests):
+    with pytest.raises(ValueError):
+        parse_tests(tests)
+    res = score_code(fenced(ADD), tests, timeout_s=5)
+    assert (res["acc"], res["failure"], res["n_tests"]) == (0, "bad_ground_truth", 0) and res["error"]
+
+
+def test_fuzzed_test_data_never_raises():
+    """Random nested shapes for the tests, the reply and the gold: compute_score always returns a row."""
+    import random
+
+    import numpy as np
+
+    from verl_srpo.rewards import compute_score
+    from verl_srpo.rewards.code import FAILURES
+
+    rng = random.Random(0)
+    leaves = [None, 0, -1, 2.5, float("nan"), True, "", "1", "1\n", "[1]\n", "x y", "\n\n", b"1", "{\"a\": 1}"]
+
+    def value(depth=0):
+        r = rng.random()
+        if depth > 2 or r < 0.5:
+            return rng.choice(leaves)
+        if r < 0.7:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        if r < 0.8:
+            return np.array([rng.randint(0, 9) for _ in range(rng.randint(0, 3))])
+        return {rng.choice(["inputs", "outputs", "fn_name", "x"]): value(depth + 1) for _ in range(rng.randint(0, 3))}
+
+    for _ in range(300):
+        tests = value()
+        if rng.random() < 0.5:
+            tests = {"inputs": value(1), "outputs": value(1), **({"fn_name": rng.choice([None, "f", "", 3])}
+                                                                  if rng.random() < 0.5 else {})}
+        if rng.random() < 0.3:
+            try:
+                tests = json.dumps(tests)
+            except (TypeError, ValueError):
+                pass
+        reply = rng.choice([None, 7, "no code here", b"bytes"])
+        row = compute_score("livecodebench", reply, tests)
+        assert row["failure"] in FAILURES and row["acc"] == 0.0
+        math_row = compute_score("aime24", reply, value())
+        assert math_row["failure"] in ("bad_ground_truth", "no_answer", "wrong_answer") and math_row["acc"] == 0.0

@@ -140,3 +140,24 @@ def test_verl_reward_loop_calls_it_through_the_plugin(compose):
                    "++reward.custom_reward_function.reward_kwargs.format_weigth=0.2"])
     with pytest.raises(ValueError, match="did you mean 'format_weight'"):
         get_custom_reward_fn(bad)(data_source="aime24", solution_str="<answer>1</answer>", ground_truth="1")
+
+
+def test_a_row_never_raises_for_its_data(caplog, monkeypatch):
+    """An unusable ground truth is the failure kind bad_ground_truth (warned once per source), never an exception:
+    an exception in the reward would kill the training step."""
+    import verl_srpo.rewards as rewards
+
+    monkeypatch.setattr(rewards, "_WARNED", set())  # earlier tests may have warned about the same problems
+    rows = [
+        compute_score("aime24", "<answer>1</answer>", ""),
+        compute_score("aime24", "<answer>1</answer>", None),
+        compute_score("livecodebench", GOOD_CODE, '{"inputs": ["1"]}'),
+        compute_score("livecodebench", GOOD_CODE, {"inputs": ["[1]\n"], "outputs": ["2"], "fn_name": "not a name"}),
+        compute_score("aime24", None, "1"),
+        compute_score("livecodebench", None, CODE_TESTS),
+    ]
+    for row in rows:
+        assert {k: type(v) for k, v in row.items()} == KEYS
+    assert [r["failure"] for r in rows] == ["bad_ground_truth"] * 4 + ["no_answer", "no_code"]
+    assert [r["acc"] for r in rows] == [0.0] * 6  # (the format reward still counts: acc stays pure)
+    assert "ground truth cannot be used" in caplog.text and "'inputs' and 'outputs'" in caplog.text

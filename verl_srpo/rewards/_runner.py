@@ -7,12 +7,20 @@ reply on stdout. It never sees the expected outputs: comparison happens in the t
 caller, so a program cannot find the answers in its own (forked) memory.
 
 Per test it forks a child that becomes its own session, gets stdin/stdout from anonymous
-memfds, drops to the unprivileged ``uid``, lowers its rlimits and only then compiles and
+memfds, drops to the unprivileged ``uid``, lowers its rlimits, installs a seccomp filter
+(no exec, no sockets, no ptrace; see :func:`install_seccomp`) and only then compiles and
 runs the program. After each test every process of ``uid`` is killed (daemons included).
+
+The program sees what a judge's ``python3 main.py`` gives it: the builtins (``exit`` and ``quit``
+too, which ``-S`` would drop), the usual imports of LiveCodeBench's prelude without any name that
+shadows a builtin (``from math import *`` would replace ``pow``), and a stdout whose text and binary
+layers (``print`` and ``sys.stdout.buffer.write``) share one buffer, so writes keep program order as
+under ``python -u``, still buffered underneath.
 """
 
 import builtins
 import ctypes
+import io
 import json
 import os
 import resource
@@ -28,15 +36,39 @@ PR_SET_NO_NEW_PRIVS = 38
 # Ray's under /tmp, token files in home directories, other users' files), except a path that holds
 # this interpreter, which stays visible read-only. Everything else is read-only too.
 HIDDEN_PATHS = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/root", "/home", "/mnt", "/media", "/srv")
-# Names a solution may use without importing them (LeetCode-style code relies on this).
-PRELUDE = (
-    "from typing import *\nimport sys, os, math, collections, heapq, bisect, itertools, functools,"
-    " string, re, random, operator, copy\nfrom collections import *\nfrom heapq import *\n"
-    "from bisect import *\nfrom itertools import *\nfrom functools import *\nfrom math import *\n"
-)
-for _name in ("typing", "collections", "heapq", "bisect", "itertools", "functools", "string", "re",
-              "random", "operator", "copy", "math", "io", "decimal", "fractions", "statistics"):
-    __import__(_name)  # imported once here, so each forked test pays nothing for them
+# Names a solution may use without importing them (LeetCode-style code relies on this), as LiveCodeBench's
+# prelude gives them: these modules by name, and the public names of the STAR_MODULES, except any name
+# that would shadow a builtin (``from math import *`` brings ``math.pow``, which has no modulus and
+# turns big integers into floats). Built once here, so each forked test pays nothing for them.
+PRELUDE_MODULES = ("sys", "os", "math", "collections", "heapq", "bisect", "itertools", "functools", "string", "re",
+                   "random", "operator", "copy", "typing")
+STAR_MODULES = ("typing", "collections", "heapq", "bisect", "itertools", "functools", "math")
+for _name in (*PRELUDE_MODULES, "io", "decimal", "fractions", "statistics"):
+    __import__(_name)
+
+
+def prelude_names() -> dict:
+    """{name: object} the program starts with (module docstring); never a builtin's name."""
+    shadowed = set(dir(builtins))
+    names = {}
+    for mod in (sys.modules[m] for m in STAR_MODULES):
+        public = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
+        names.update({n: getattr(mod, n) for n in public if n not in shadowed and hasattr(mod, n)})
+    names.update({m: sys.modules[m] for m in PRELUDE_MODULES})
+    return names
+
+
+PRELUDE = prelude_names()
+
+
+def _quit(code=None):
+    """``exit()``/``quit()`` as ``site`` defines them: raise SystemExit (``-S`` leaves them undefined)."""
+    raise SystemExit(code)
+
+
+for _name in ("exit", "quit"):
+    if not hasattr(builtins, _name):
+        setattr(builtins, _name, _quit)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -75,11 +107,72 @@ def setup_namespace(req):
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, None)
 
 
+# seccomp (both modes): refuse exec (any new program, however it is spawned: subprocess, os.exec*,
+# _posixsubprocess.fork_exec, ctypes), sockets (socket(); socketpair() only for AF_UNIX, as multiprocessing
+# pipes use), and access to other processes' memory (ptrace, process_vm_*, pidfd_getfd). A kernel filter,
+# so no Python-level trick gets around it. Syscall numbers per architecture; an unknown one gets no filter.
+SECCOMP_ARCH = {  # machine: (AUDIT_ARCH, {syscall: number})
+    "x86_64": (0xC000003E, {"execve": 59, "execveat": 322, "socket": 41, "socketpair": 53, "ptrace": 101,
+                            "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438}),
+    "aarch64": (0xC00000B7, {"execve": 221, "execveat": 281, "socket": 198, "socketpair": 199, "ptrace": 117,
+                             "process_vm_readv": 270, "process_vm_writev": 271, "pidfd_getfd": 438}),
+}
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER, X32_SYSCALL_BIT, AF_UNIX, EPERM = 22, 2, 0x40000000, 1, 1
+RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
+LD_W_ABS, JEQ_K, JGE_K, RET_K = 0x20, 0x15, 0x35, 0x06
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def seccomp_program(machine: str) -> list[tuple[int, int, int, int]] | None:
+    """The BPF program (code, jt, jf, k) for ``machine``, or None where the syscall numbers are unknown."""
+    if machine not in SECCOMP_ARCH:
+        return None
+    arch, nr = SECCOMP_ARCH[machine]
+    deny = (RET_K, 0, 0, RET_ERRNO | EPERM)
+    prog = [(LD_W_ABS, 0, 0, 4), (JEQ_K, 1, 0, arch), (RET_K, 0, 0, RET_KILL_PROCESS),  # another ABI: kill
+            (LD_W_ABS, 0, 0, 0)]
+    if machine == "x86_64":  # the x32 ABI numbers its syscalls from bit 30: refuse all of them
+        prog += [(JGE_K, 0, 1, X32_SYSCALL_BIT), deny]
+    for name in ("execve", "execveat", "socket", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"):
+        prog += [(JEQ_K, 0, 1, nr[name]), deny]
+    # socketpair: allowed for AF_UNIX (args[0], low 32 bits at offset 16 on these little-endian ABIs)
+    prog += [(JEQ_K, 0, 4, nr["socketpair"]), (LD_W_ABS, 0, 0, 16), (JEQ_K, 1, 0, AF_UNIX), deny,
+             (RET_K, 0, 0, RET_ALLOW)]
+    return prog + [(RET_K, 0, 0, RET_ALLOW)]
+
+
+def install_seccomp() -> bool:
+    """Install the filter on this process (and its future children). Needs no_new_privs. False if refused."""
+    prog = seccomp_program(os.uname().machine)
+    if prog is None:
+        return False
+    filters = (_SockFilter * len(prog))(*(_SockFilter(*ins) for ins in prog))
+    fprog = _SockFprog(len(prog), filters)
+    return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
+
+
+def seccomp_works() -> bool:
+    """Whether this kernel accepts the filter (tried in a throwaway child, never on this process)."""
+    pid = os.fork()
+    if pid == 0:
+        ok = _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 and install_seccomp()
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 # Audit events whose path arguments must lie inside scratch (fallback mode).
 PATH_EVENTS = {"os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.symlink": 2, "os.link": 2,
                "os.chmod": 1, "os.chown": 1, "os.truncate": 1, "os.utime": 1, "shutil.rmtree": 1}
-BANNED_EVENTS = ("ctypes.dlopen", "ctypes.cdata", "os.system", "subprocess.Popen", "os.exec", "os.posix_spawn",
+BANNED_EVENTS = ("os.system", "subprocess.Popen", "os.exec", "os.posix_spawn",
                  "os.spawn", "os.forkpty", "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
                  "socket.getaddrinfo")
 
@@ -97,7 +190,7 @@ def _audit_guard(scratch):
         return real == scratch or real.startswith(scratch + "/")
 
     def hook(event, args):
-        if event in BANNED_EVENTS:
+        if event in BANNED_EVENTS or event.startswith("ctypes."):  # every ctypes use: loading, lookup, calls
             raise PermissionError(f"{event} is disabled in the sandbox")
         if event == "open":
             path, mode, flags = (list(args) + [None, None])[:3]
@@ -136,22 +229,26 @@ def _child(req, code, stdin_fd, out_fd, res_fd, test_input):
             os.setgid(req["uid"])
             os.setuid(req["uid"])
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        install_seccomp()  # refused by an old kernel: the namespaces (or the fallback's audit hook) remain
         os.environ.clear()
         os.environ.update(req["env"])
         if req["mode"] != "namespaces":
             _audit_guard(req["scratch"])
-        sys.stdin = open(0, "r", encoding="utf-8", errors="replace", closefd=False)
-        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+        sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="replace", closefd=False)
+        # one buffer under both layers: print() and sys.stdout.buffer.write() keep their order (as ``python -u``)
+        binary = io.BufferedWriter(io.FileIO(1, "w", closefd=False), buffer_size=1 << 16)
+        sys.stdout = sys.__stdout__ = io.TextIOWrapper(binary, encoding="utf-8", write_through=True)
         sys.argv = ["main.py"]
     except BaseException:
         os._exit(EXIT_RUNTIME)  # sandbox setup failed: never run the program unconfined
     status = EXIT_OK
     try:
         try:
-            compiled = compile((PRELUDE if req["prelude"] else "") + code, "main.py", "exec")
+            compiled = compile(code, "main.py", "exec")
         except BaseException:
             os._exit(EXIT_COMPILE)
-        env = {"__name__": "__main__" if req["fn_name"] is None else "solution", "__builtins__": builtins}
+        env = dict(PRELUDE) if req["prelude"] else {}
+        env.update({"__name__": "__main__" if req["fn_name"] is None else "solution", "__builtins__": builtins})
         try:
             exec(compiled, env)
         except SystemExit:
@@ -267,10 +364,11 @@ def run_one(req, code, test_input):
 def main():
     req = json.loads(sys.stdin.read())
     sys.stdin.close()
-    reply = {"results": [], "setup_error": None}
+    reply = {"results": [], "setup_error": None, "seccomp": None}
     try:
         if req["mode"] == "namespaces":
             setup_namespace(req)
+        reply["seccomp"] = seccomp_works()
         deadline = time.monotonic() + req["limits"]["total_timeout_s"]
         for test_input in req["inputs"]:
             if reply["results"] and reply["results"][-1]["status"] in ("timeout", "compile_error"):

@@ -20,9 +20,19 @@ tolerance beyond exact decimal equality). Return values pass if equal after JSON
 (tuples become lists), or, APPS convention, if the expected value is ``[v]`` and the program
 returned ``v``.
 
+Test data is validated first (:func:`parse_tests`): ``inputs``/``outputs`` must be lists of the same
+non-zero length; stdin/stdout values are strings, numbers or lists of them (lines); ``fn_name`` is an
+identifier; a LiveCodeBench argument string has one JSON value per line (trailing blank lines, e.g. a
+final newline, are ignored: a blank line is never a JSON value); arguments must be JSON values. Test
+data that breaks these rules scores 0 with ``failure="bad_ground_truth"`` and never raises: an
+exception in the reward would kill the training step.
+
+The code is the last fenced block (```` ``` ```` with any info string, or ``~~~``); Windows (CRLF) and old
+Mac (CR) line endings are read as newlines first, so a ```` ```python\r\n```` fence is found.
+
 A reply scores ``acc`` 1 only if every test passes. ``failure`` is the kind of the first failing
 test: "none", "no_code", "wrong_answer", "runtime_error", "timeout", "memory", "output_limit",
-"compile_error" or "sandbox_error".
+"compile_error", "sandbox_error" or "bad_ground_truth".
 """
 
 from __future__ import annotations
@@ -34,32 +44,52 @@ from decimal import Decimal, InvalidOperation
 
 from verl_srpo.rewards.sandbox import Limits, run_program
 
-FENCE_RE = re.compile(r"```[ \t]*[\w+#.-]*[ \t]*\n(.*?)```", re.DOTALL)
+FENCE_RE = re.compile(r"(```|~~~)[^\n`~]*\n(.*?)\1", re.DOTALL)
 FAILURES = ("none", "no_code", "wrong_answer", "runtime_error", "timeout", "memory", "output_limit",
-            "compile_error", "sandbox_error")
+            "compile_error", "sandbox_error", "bad_ground_truth")
+SCHEMA = '{"inputs": [...], "outputs": [...], "fn_name": null | "name"}'
 
 
 def extract_code(reply: str) -> str | None:
-    """The body of the last fenced code block (any language tag), or None when there is none."""
-    blocks = FENCE_RE.findall(reply)
-    return blocks[-1] if blocks else None
+    """The body of the last fenced code block (any info string), or None when there is none."""
+    if not isinstance(reply, str):
+        return None
+    blocks = FENCE_RE.findall(reply.replace("\r\n", "\n").replace("\r", "\n"))
+    return blocks[-1][1] if blocks else None
 
 
 def parse_tests(tests) -> tuple[list, list, str | None]:
-    """Validate the canonical tests (JSON string or dict). Returns (inputs, outputs, fn_name)."""
-    if isinstance(tests, (str, bytes)):
+    """Validate the canonical tests (JSON string or dict; module docstring).
+
+    Returns (inputs, outputs, fn_name) ready to run and compare: stdin texts and expected stdout texts, or
+    argument lists and expected return values (or their JSON text). Raises ValueError saying what is wrong."""
+    if isinstance(tests, bytes):
+        tests = tests.decode("utf-8", errors="replace")
+    if isinstance(tests, str):
         try:
             tests = json.loads(tests)
         except ValueError as exc:
-            raise ValueError(f"code tests are not valid JSON ({exc}); expected "
-                             '{"inputs": [...], "outputs": [...], "fn_name": null | "name"}') from None
+            raise ValueError(f"code tests are not valid JSON ({exc}); expected {SCHEMA}") from None
     if not isinstance(tests, dict) or not {"inputs", "outputs"} <= set(tests):
         raise ValueError(f"code tests must be a dict with 'inputs' and 'outputs' (and 'fn_name'), got {type(tests).__name__}"
-                         f" with keys {sorted(tests) if isinstance(tests, dict) else '-'}")
-    inputs, outputs, fn_name = _plain(tests["inputs"]), _plain(tests["outputs"]), tests.get("fn_name") or None
+                         f" with keys {sorted(map(str, tests)) if isinstance(tests, dict) else '-'}; expected {SCHEMA}")
+    inputs, outputs = _plain(tests["inputs"]), _plain(tests["outputs"])
+    if not isinstance(inputs, list) or not isinstance(outputs, list):
+        raise ValueError(f"code tests' inputs and outputs must be lists, got {type(inputs).__name__} and "
+                         f"{type(outputs).__name__}")
     if len(inputs) != len(outputs) or not inputs:
         raise ValueError(f"code tests need as many inputs as outputs, at least one: got {len(inputs)} and {len(outputs)}")
-    return inputs, outputs, fn_name
+    fn_name = tests.get("fn_name") or None
+    if fn_name is not None and not (isinstance(fn_name, str) and fn_name.isidentifier()):
+        raise ValueError(f"code tests' fn_name must be a Python identifier or null, got {fn_name!r}")
+    if fn_name is None:
+        return [_stdio_text(v, "input") for v in inputs], [_stdio_text(v, "output") for v in outputs], None
+    args = [call_args(v) for v in inputs]
+    try:
+        json.dumps(args, allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"functional test arguments must be JSON values ({exc})") from None
+    return args, outputs, fn_name  # expected values: decoded once, by return_matches
 
 
 def _plain(value):
@@ -69,6 +99,19 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _stdio_text(value, what: str) -> str:
+    """A stdin/stdout value as text: a string, a number, or a list of them (lines)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return "\n".join(map(str, value))
+    raise ValueError(f"a stdin/stdout test {what} must be a string, a number or a list of them, got {value!r:.80}")
 
 
 def _text(value) -> str:
@@ -101,9 +144,17 @@ def stdout_matches(got: str, expected) -> bool:
 
 
 def call_args(test_input) -> list:
-    """Positional arguments for a functional test (list as is; LiveCodeBench JSON lines parsed)."""
+    """Positional arguments for a functional test: a list as is; a LiveCodeBench string parsed as one JSON
+    value per line, trailing blank lines ignored; anything else is the one argument. ValueError on bad JSON."""
     if isinstance(test_input, str):
-        return [json.loads(line) for line in test_input.split("\n")]
+        lines = test_input.replace("\r\n", "\n").split("\n")
+        while lines and not lines[-1].strip():
+            lines.pop()
+        try:
+            return [json.loads(line) for line in lines]
+        except ValueError as exc:
+            raise ValueError(f"a functional test input must have one JSON value per line ({exc}): "
+                             f"{test_input!r:.80}") from None
     return list(test_input) if isinstance(test_input, (list, tuple)) else [test_input]
 
 
@@ -138,22 +189,26 @@ def score_code(solution_str: str, tests, max_tests: int = 0, *, extracted: bool 
         per_test: also return ``"per_test"``, the failure kind of each test ("none" when it passed).
         **limits: fields of :class:`verl_srpo.rewards.sandbox.Limits` (``timeout_s``, ``memory_mb``, ...).
     Returns:
-        {"acc": 0|1, "pass_frac": float, "failure": str, "n_tests": int} (+ "per_test": [str])
+        {"acc": 0|1, "pass_frac": float, "failure": str, "n_tests": int} (+ "per_test": [str]); with bad test
+        data, failure "bad_ground_truth", n_tests 0 and "error" saying what is wrong (never raises for data).
+    Raises:
+        ValueError: an unknown sandbox limit (configuration, checked at start-up).
     """
-    inputs, outputs, fn_name = parse_tests(tests)
     valid = {f.name for f in dataclasses.fields(Limits)}
     if set(limits) - valid:
         raise ValueError(f"unknown sandbox limits {sorted(set(limits) - valid)}; valid: {sorted(valid)}")
+    try:
+        inputs, outputs, fn_name = parse_tests(tests)
+    except ValueError as exc:
+        out = {"acc": 0, "pass_frac": 0.0, "failure": "bad_ground_truth", "n_tests": 0, "error": str(exc)}
+        return {**out, "per_test": []} if per_test else out
     if max_tests:
         inputs, outputs = inputs[:max_tests], outputs[:max_tests]
     code = solution_str if extracted else extract_code(solution_str)
     if code is None:
         out = {"acc": 0, "pass_frac": 0.0, "failure": "no_code", "n_tests": len(inputs)}
         return {**out, "per_test": []} if per_test else out
-    if fn_name is None:
-        runs = run_program(code, [_text(i) for i in inputs], None, Limits(**limits))
-    else:
-        runs = run_program(code, [call_args(i) for i in inputs], fn_name, Limits(**limits))
+    runs = run_program(code, inputs, fn_name, Limits(**limits))  # parse_tests gave each input in run form
     passed, failure, kinds = 0, "none", []
     for run, expected in zip(runs, outputs):
         if run.status == "ok":

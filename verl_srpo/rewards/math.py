@@ -1,104 +1,44 @@
 """Math reward: extract the final answer, then verify it against the gold answer.
 
-Extraction: the last ``<answer>…</answer>`` of the reply (R1-Zero template); inside it, the last
-``\\boxed{…}`` if there is one, else the whole answer text. Without ``<answer>`` tags, the last
-``\\boxed{…}`` of the reply. No answer found: ``acc`` 0, ``pred`` "".
+Extraction and normalisation are :mod:`verl_srpo.rewards.answer` (every rule is listed in its
+docstring): the last ``<answer>`` (closed or not), inside it or else in the whole reply the last
+``\\boxed{…}``, else an explicit "the answer is X" statement; then delimiters, units, currency,
+degree and percent signs are taken off and digit groups joined (``2\\,500`` is 2500, never a
+product), for the reply's answer and for the gold answer alike. No answer found: ``acc`` 0, ``pred`` "".
 
 Verification:
-1. fast path, no symbolic work: after light normalisation (spaces, ``$``, ``\\(\\)``, a final
-   period, ``\\text{}``, ``\\dfrac``), equal strings match; two integers compare as integers
-   (AIME: "033" == "33"); two rationals (decimals, ``\\frac{a}{b}``, ``a/b``) compare exactly;
+1. fast path, no symbolic work: equal canonical strings match; two rationals (integers, decimals,
+   ``\\frac{a}{b}``, ``a/b``) compare exactly (AIME: "033" == "33"); a one-sided percent matches its
+   number or its number / 100;
 2. otherwise math-verify, gold first (``verify(gold, pred)``, as its API expects), with its
-   timeouts. math-verify times out with ``signal.alarm``, which only works in the main thread,
-   and verl calls reward functions from an executor thread; a C-level sympy call can also ignore
-   the alarm. So the check always runs in a small pool of helper processes
-   (``_mathverify_server.py``, where the alarm works), and a helper that overruns its budget is
-   killed and the answer counts as wrong. The calling thread, main or not, is never hung.
+   timeouts, on the cleaned answers (both readings of a one-sided percent). math-verify times out with
+   ``signal.alarm``, which only works in the main thread, and verl calls reward functions from an
+   executor thread; a C-level sympy call can also ignore the alarm. So the check always runs in a small
+   pool of helper processes (``_mathverify_server.py``, where the alarm works), and a helper that
+   overruns its budget is killed and the answer counts as wrong. The calling thread, main or not, is
+   never hung.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import select
 import subprocess
 import sys
 import threading
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
+
+from verl_srpo.rewards.answer import (  # noqa: F401  (re-exported: the math reward's public names)
+    as_rational,
+    canonical,
+    clean,
+    extract_answer,
+    fast_match,
+    last_boxed,
+    readings,
+)
 
 SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_mathverify_server.py")
-ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
-INT_RE = re.compile(r"[+-]?\d+")
-DEC_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-FRAC_RE = re.compile(r"(?P<sign>[+-]?)(?:\\frac\{(?P<n1>\d+)\}\{(?P<d1>\d+)\}|(?P<n2>\d+)/(?P<d2>\d+))")
-
-
-def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` (or ``\\fbox{...}``), braces balanced; None if absent."""
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
-        return None
-    brace = text.find("{", start)
-    if brace < 0:
-        return None
-    depth = 0
-    for i in range(brace, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[i], 0)
-        if depth == 0:
-            return text[brace + 1 : i].strip()
-    return None
-
-
-def extract_answer(reply: str) -> str | None:
-    """The final answer of a reply (module docstring), or None."""
-    answers = ANSWER_RE.findall(reply)
-    if answers:
-        boxed = last_boxed(answers[-1])
-        return boxed if boxed is not None else answers[-1].strip()
-    return last_boxed(reply)
-
-
-def normalize(ans: str) -> str:
-    """Light, safe normalisation for the exact-match path."""
-    s = ans.strip()
-    s = re.sub(r"^\$+|\$+$", "", s).strip()
-    s = re.sub(r"^\\\(|\\\)$", "", s).strip()
-    s = re.sub(r"\\text\{(.*?)\}", r"\1", s)
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\!", "").replace("\\left", "").replace("\\right", "")
-    s = re.sub(r"\s+", "", s)
-    return s.rstrip(".")
-
-
-def as_rational(s: str) -> Fraction | None:
-    """A normalised integer, decimal or simple fraction ("\\frac{a}{b}", "a/b") as a Fraction."""
-    if DEC_RE.fullmatch(s):
-        try:
-            return Fraction(Decimal(s))
-        except (InvalidOperation, ValueError):
-            return None
-    m = FRAC_RE.fullmatch(s)
-    if m:
-        num, den = int(m["n1"] or m["n2"]), int(m["d1"] or m["d2"])
-        return (-1 if m["sign"] == "-" else 1) * Fraction(num, den) if den else None
-    return None
-
-
-def fast_match(pred: str, gold: str) -> bool | None:
-    """Exact-match path: True/False when decided without symbolic work, None otherwise.
-
-    Equal normalised strings match; two rationals (integers, decimals, simple fractions)
-    compare as exact values, so "033" == "33" and "\\frac{2}{4}" == "0.5"."""
-    p, g = normalize(pred), normalize(gold)
-    if p == g and p:
-        return True
-    if INT_RE.fullmatch(p) and INT_RE.fullmatch(g):
-        return int(p) == int(g)
-    pr, gr = as_rational(p), as_rational(g)
-    if pr is not None and gr is not None:
-        return pr == gr
-    return None
 
 
 class _VerifierPool:
@@ -143,16 +83,41 @@ def symbolic_match(pred: str, gold: str, timeout_s: float = 5.0) -> bool:
     return _POOL.check(gold, pred, timeout_s)
 
 
-def score_math(solution_str: str, ground_truth: str, timeout_s: float = 5.0) -> dict:
-    """Score a reply. Returns {"acc": 0|1, "pred": extracted answer or ""}."""
-    if isinstance(ground_truth, (int, float)) and not isinstance(ground_truth, bool):
-        ground_truth = str(ground_truth)
-    if not isinstance(ground_truth, str) or not ground_truth.strip():
-        raise ValueError(f"math ground_truth must be a non-empty string, got {ground_truth!r}")
+def gold_answers(ground_truth) -> list[str]:
+    """The gold answer(s) as non-empty strings: a string, a number, or a list of either (any may match).
+
+    Raises ValueError for anything else; :func:`verl_srpo.rewards.compute_score` turns that into the
+    failure kind "bad_ground_truth"."""
+    if hasattr(ground_truth, "tolist") and not isinstance(ground_truth, (str, bytes)):
+        ground_truth = ground_truth.tolist()
+    items = list(ground_truth) if isinstance(ground_truth, (list, tuple)) else [ground_truth]
+    golds = []
+    for item in items:
+        if isinstance(item, bytes):
+            item = item.decode("utf-8", errors="replace")
+        if isinstance(item, (int, float)) and not isinstance(item, bool) and item == item:
+            item = str(item)
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(f"math ground_truth must be a non-empty string (or a list of them), got {ground_truth!r}")
+        golds.append(item)
+    if not golds:
+        raise ValueError(f"math ground_truth must be a non-empty string (or a list of them), got {ground_truth!r}")
+    return golds
+
+
+def matches(pred: str, gold: str, timeout_s: float = 5.0) -> bool:
+    """``pred`` equals ``gold`` after cleaning: exact path first, math-verify when it cannot decide."""
+    decided = fast_match(pred, gold)
+    if decided is not None:
+        return decided
+    p, g = clean(pred), clean(gold)
+    return any(symbolic_match(pt, gt, timeout_s) for pt in readings(p, g) for gt in readings(g, p))
+
+
+def score_math(solution_str: str, ground_truth, timeout_s: float = 5.0) -> dict:
+    """Score a reply. Returns {"acc": 0|1, "pred": extracted answer or ""}. Raises ValueError for a bad gold."""
+    golds = gold_answers(ground_truth)
     pred = extract_answer(solution_str)
     if pred is None or not pred.strip():
         return {"acc": 0, "pred": ""}
-    decided = fast_match(pred, ground_truth)
-    if decided is None:
-        decided = symbolic_match(pred, ground_truth, timeout_s)
-    return {"acc": int(decided), "pred": pred}
+    return {"acc": int(any(matches(pred, gold, timeout_s) for gold in golds)), "pred": pred}

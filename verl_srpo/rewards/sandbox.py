@@ -21,17 +21,37 @@ Isolation (``isolation_mode()`` tells which one this machine gets):
     concurrent sandbox), so ``RLIMIT_NPROC`` binds (it does not bind root) and a fork bomb stops
     at ``nproc`` processes; it cannot signal the runner (root) nor other sandboxes;
   - after every test everything else in the namespace is killed (daemons that ``setsid()``).
-``"fallback"`` (no usable ``unshare``, e.g. an unprivileged user): the same rlimits, its own
-  session killed on timeout, a uid drop and a kill of that uid's processes after each test when
-  running as root, and a Python audit hook that refuses sockets, subprocesses, ctypes, signals
-  to other processes, and writes, renames and deletions outside scratch. This is a best-effort guard, not a boundary (native code can bypass it; files
-  are not hidden); a warning is logged once. ``VERL_SRPO_SANDBOX=namespaces`` makes the lack of
-  namespaces an error instead; ``VERL_SRPO_SANDBOX=fallback`` forces the fallback.
+``"fallback"`` (no usable ``unshare``, e.g. an unprivileged user; ``VERL_SRPO_SANDBOX=fallback`` forces
+  it; ``VERL_SRPO_SANDBOX=namespaces`` makes the lack of namespaces an error instead). A warning saying
+  what follows is logged once. It *contains*:
+  - the rlimits and the minimal environment below, and the program's own session, killed on timeout;
+  - as root: a uid drop, and a kill of that uid's processes after each test;
+  - the seccomp filter below (a kernel boundary: no program can be executed, however it is spawned,
+    ``_posixsubprocess.fork_exec`` and ctypes included; no sockets; no ptrace);
+  - a Python audit hook refusing every ctypes use, ``os.system``/``subprocess``/``os.exec*``/
+    ``posix_spawn``, sockets, signals to other processes, and file writes, renames and deletions
+    outside scratch.
+  It does *not* contain:
+  - reads: nothing is hidden, so every file this uid can read stays readable (``/tmp``, home
+    directories, and, when not root, ``/proc/<pid>/environ`` of this user's processes, secrets
+    included; with no network and no exec, the program's only channel out is its own output, which
+    is compared and dropped);
+  - native code the program writes into scratch and loads as an extension module: it escapes the
+    audit hook, so its file writes (wherever this uid may write) and signals (to this uid's
+    processes) are not refused; exec, sockets and ptrace stay refused by seccomp;
+  - when not root: daemons that ``setsid()`` may outlive the run, and ``RLIMIT_NPROC`` is shared with
+    this user's other processes (the budget is what they use now plus ``nproc``).
+  If the kernel refuses the seccomp filter (a kernel before 3.5, an architecture other than x86_64 or
+  aarch64), a second warning says so: exec, sockets and ptrace are then refused by the audit hook
+  only, which native code or ``_posixsubprocess.fork_exec`` bypasses.
 
 Both modes: rlimits on CPU time, address space, file size (= output size), open files,
 processes, no core dumps; a minimal environment (no ``HF_TOKEN``, ``WANDB_API_KEY``, ``AWS_*``,
-nothing inherited); the whole tree killed when the wall-clock budget runs out. Programs get the
-standard library only. The runner's interpreter must be readable by the sandbox uid (a pyenv
+nothing inherited); the whole tree killed when the wall-clock budget runs out; ``no_new_privs`` and a
+seccomp filter that refuses ``execve``/``execveat`` (no other program ever runs: no shell, no
+compiler), ``socket`` (``socketpair`` only for AF_UNIX, as multiprocessing uses), ``ptrace``,
+``process_vm_readv``/``writev`` and ``pidfd_getfd`` (no access to other processes' memory or files).
+Programs get the standard library only. The runner's interpreter must be readable by the sandbox uid (a pyenv
 Python under ``/root`` is not): :func:`sandbox_python` picks one, ``VERL_SRPO_SANDBOX_PYTHON``
 overrides. Throughput: all tests of a program run in one runner (one ``fork`` per test), and each
 process keeps ``WARM_RUNNERS`` runners started ahead of time.
@@ -63,6 +83,21 @@ SAFE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL":
 WARM_RUNNERS = 2  # runners started ahead per process, hiding interpreter start-up (ours)
 _WARM: dict[tuple, list[subprocess.Popen]] = {}
 _WARM_LOCK = threading.Lock()
+FALLBACK_WARNING = (
+    "sandbox: no pid/net/mount namespaces here (needs root and util-linux unshare), using the fallback. It keeps the "
+    "rlimits, a clean environment, a seccomp filter (no exec of any program, no sockets, no ptrace) and a Python audit "
+    "hook (no ctypes, no writes outside scratch, no signals to other processes). It does NOT hide files: whatever this "
+    "uid can read stays readable (when not root: /proc/<pid>/environ of your processes, secrets included). Native code "
+    "a program writes and loads as an extension module escapes the audit hook (not seccomp). When not root, setsid() "
+    "daemons may outlive a run. Run as root with unshare, or set VERL_SRPO_SANDBOX=namespaces to require it. "
+    "Details: verl_srpo.rewards.sandbox."
+)
+SECCOMP_WARNING = (
+    "sandbox: the kernel refused the seccomp filter, so exec, sockets and ptrace are refused only by the fallback's "
+    "Python audit hook, which native code and _posixsubprocess.fork_exec bypass (in namespaces mode the namespaces "
+    "still contain them). Needs Linux >= 3.5 on x86_64 or aarch64."
+)
+_WARNED: set[str] = set()
 STATUSES = ("ok", "runtime_error", "timeout", "memory", "output_limit", "compile_error", "skipped", "sandbox_error")
 
 
@@ -114,7 +149,7 @@ def isolation_mode() -> str:
         raise RuntimeError("VERL_SRPO_SANDBOX=namespaces but `unshare --net --mount --pid` fails here: "
                            "run as root (or with CAP_SYS_ADMIN) with util-linux installed, or unset it")
     if not ok:
-        logger.warning("sandbox: namespaces unavailable, using the weaker fallback (see verl_srpo.rewards.sandbox)")
+        logger.warning(FALLBACK_WARNING)
     return "namespaces" if ok else "fallback"
 
 
@@ -213,6 +248,9 @@ def _run(code, inputs, fn_name, limits, prelude, python, warm=True) -> list[Test
             reply = _launch(req, mode, wall=total + 5.0, python=python, warm=warm)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+    if reply is not None and reply.get("seccomp") is False and "seccomp" not in _WARNED:
+        _WARNED.add("seccomp")
+        logger.warning(SECCOMP_WARNING)
     if reply is None or reply.get("setup_error") or len(reply.get("results", [])) != n:
         if reply and reply.get("setup_error"):
             logger.warning("sandbox setup failed: %s", reply["setup_error"])
