@@ -304,6 +304,9 @@ def test_fallback_guard_blocks_file_changes_and_signals(monkeypatch, tmp_path):
         f"import os\nos.rename({str(victim)!r}, {str(tmp_path / 'moved')!r})",
         "import os, signal\nos.kill(os.getppid(), signal.SIGTERM)",
         "import subprocess\nsubprocess.run(['true'])",
+        # reopening a file by its descriptor's name is judged by the file it names (only own streams pass)
+        f"import os\nfd = os.open({str(victim)!r}, os.O_RDONLY)\nopen(f'/proc/self/fd/{{fd}}', 'w').write('x')",
+        f"import os\nfd = os.open({str(victim)!r}, os.O_RDONLY)\nopen(f'/dev/fd/{{fd}}', 'a').write('x')",
     ]
     try:
         for code in attacks:
@@ -369,6 +372,12 @@ SCRIPTS = {
     "stderr_interleaved": ("import sys\nprint(1)\nprint('x', file=sys.stderr)\nsys.stderr.flush()\nprint(2)",
                            "ok", "1\n2\n"),
     "open_fd1_never_closed": ("out = open(1, 'w')\nout.write('1\\n')", "ok", "1\n"),
+    "dev_stdout_as_stdout": ("import sys\nsys.stdout = open('/dev/stdout', 'w')\nprint(1)", "ok", "1\n"),
+    "dev_fd_1": ("out = open('/dev/fd/1', 'w')\nout.write('1\\n')\nout.close()", "ok", "1\n"),
+    "proc_self_fd_1": ("with open('/proc/self/fd/1', 'w') as f:\n    f.write('1\\n')", "ok", "1\n"),
+    "dev_stderr_and_null": ("print(1)\nfor name in ('/dev/stderr', '/dev/null'):\n    with open(name, 'w') as f:\n"
+                            "        f.write('x')", "ok", "1\n"),
+    "dev_stdin": ("print(open('/dev/stdin').read().strip() or 1)", "ok", "1\n"),
     "fdopen_as_stdout": ("import os, sys\nsys.stdout = os.fdopen(1, 'w')\nprint(1)", "ok", "1\n"),
     "detached_and_rewrapped": ("import io, sys\nsys.stdout = io.TextIOWrapper(sys.stdout.detach(), encoding='utf-8')\n"
                                "print(1)", "ok", "1\n"),

@@ -210,13 +210,21 @@ def _audit_guard(scratch):
         real = os.path.realpath(os.fsdecode(path))
         return real == scratch or real.startswith(scratch + "/")
 
+    def writable(path):
+        """Inside scratch, or a stream of the program's own reopened by name (``/dev/stdout``, ``/dev/fd/1``,
+        ``/proc/self/fd/N``: its memfds; ``/dev/stderr``: /dev/null), as a judge's ``python3 main.py`` may."""
+        if inside(path):
+            return True
+        real = os.path.realpath(os.fsdecode(path))
+        return real == os.devnull or real.startswith("/memfd:")
+
     def hook(event, args):
         if event in BANNED_EVENTS or event.startswith("ctypes."):  # every ctypes use: loading, lookup, calls
             raise PermissionError(f"{event} is disabled in the sandbox")
         if event == "open":
             path, mode, flags = (list(args) + [None, None])[:3]
             writes = (mode and any(c in str(mode) for c in "wax+")) or (flags or 0) & WRITE_FLAGS
-            if writes and path is not None and not inside(path):
+            if writes and path is not None and not writable(path):
                 raise PermissionError("writes outside the scratch directory are disabled")
         elif event in PATH_EVENTS and not all(inside(p) for p in args[:PATH_EVENTS[event]] if p is not None):
             raise PermissionError(f"{event} outside the scratch directory is disabled")
