@@ -334,17 +334,26 @@ def _run_script(compiled, module, stdout, binary, debug=False) -> int:
         return 1
     if status != EXIT_OK:  # never one of the runner's own codes (memory, compile)
         return EXIT_RUNTIME if status in (EXIT_MEMORY, EXIT_COMPILE) else status
+    for step in (_join_threads, atexit._run_exitfuncs):  # an error in either is only reported by CPython
+        try:
+            step()
+        except BaseException:
+            pass
+    status = EXIT_OK if _flush(sys.stdout) & _flush(sys.stderr) else EXIT_FLUSH
     try:
-        if "threading" in sys.modules:
-            sys.modules["threading"]._shutdown()
-        atexit._run_exitfuncs()
-        status = EXIT_OK if _flush(sys.stdout) & _flush(sys.stderr) else EXIT_FLUSH
-        module.__dict__.clear()
+        module.__dict__.clear()  # files the program left open are flushed as they go
     except BaseException:
-        status = EXIT_FLUSH
+        pass
     for stream in (stdout, binary):  # errors here are CPython's "Exception ignored" at teardown
         _flush(stream)
     return status
+
+
+def _join_threads():
+    """CPython's ``wait_for_thread_shutdown``: wait for the program's non-daemon threads."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()
 
 
 def _exit_code(exc) -> int:
