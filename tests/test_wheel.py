@@ -65,9 +65,9 @@ def _source_copy(dest: Path) -> Path:
 
 
 def _dependency_paths() -> list[str]:
-    """This environment's site-packages folders (verl, torch, ...), never a folder of the checkout."""
-    return [p for p in sys.path if p and Path(p).is_dir() and Path(p).name in ("site-packages", "dist-packages")
-            and not Path(p).resolve().is_relative_to(REPO)]  # fmt: skip
+    """This environment's site-packages folders (verl, torch, ...; CI's lies in the checkout, at .venv/), never
+    the checkout's own folders."""
+    return [p for p in sys.path if p and Path(p).is_dir() and Path(p).name in ("site-packages", "dist-packages")]
 
 
 @pytest.fixture(scope="module")
