@@ -29,10 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from verl_srpo.recipes.data.statements import DAPO_PREFIX, DAPO_SUFFIX
 
-from recipes.data.statements import DAPO_PREFIX, DAPO_SUFFIX  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 WORDS = ("array integer string query output input print sum maximum minimum number test case each line value "
          "given find the of a to and is in that for it with as be on by grid tree edge node path cost").split()
@@ -85,7 +84,7 @@ def write_dapo(path: Path, distinct: int, repeat: int, row_group: int = 1 << 20)
 
 MEASURE = """
 import json, resource, sys, time
-from recipes.data import prepare
+from verl_srpo.recipes.data import prepare
 start = time.perf_counter()
 prepare.main(sys.argv[1:])
 elapsed = time.perf_counter() - start

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval import sources
-from eval.errors import DatasetError, MissingColumns
+from verl_srpo.eval import sources
+from verl_srpo.eval.errors import DatasetError, MissingColumns
 
 DEFAULT_DATASET = "HuggingFaceH4/aime_2024"  # (ours) the 30 problems of AIME 2024 I and II
 NUM_PROBLEMS = 30  # AIME 2024 I + II

@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from eval.errors import EvalError
+from verl_srpo.eval.errors import EvalError
 
 RUN_FILE = "run.json"
 

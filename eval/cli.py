@@ -1,4 +1,4 @@
-"""``python -m eval {aime24,lcb} --model PATH_OR_HUB_ID --out DIR [options]``.
+"""``verl-srpo eval {aime24,lcb} --model PATH_OR_HUB_ID --out DIR [options]`` (``python -m eval`` in the checkout).
 
 Defaults are the paper's protocol (``shared/SRPO.md``); rerunning the same command resumes from the
 completions cached in ``--out``. Outputs: ``results.json``, ``results.md``, ``results.png``,
@@ -20,9 +20,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from eval import aime, lcb
-from eval.errors import EvalError
-from eval.generate import Sampling
+from verl_srpo.eval import aime, lcb
+from verl_srpo.eval.errors import EvalError
+from verl_srpo.eval.generate import Sampling
 
 _DEFAULTS = Sampling()
 
@@ -71,8 +71,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset-revision", default=None, help="Hub dataset revision (default: newest commit)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__, formatter_class=_Help,
+def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=_Help,
                                      epilog=_DEFAULTS_TEXT)
     sub = parser.add_subparsers(dest="task", required=True)
     pa = sub.add_parser("aime24", help="AIME 2024, avg@n (default avg@32)", formatter_class=_Help,
@@ -131,7 +131,7 @@ def check_backend(args: argparse.Namespace) -> None:
 
 def _remove_new_run_file(out: Path, out_existed: bool, run_file_existed: bool) -> None:
     """Undo what a run that failed before sampling wrote: ``run.json`` (and ``--out`` if it made it)."""
-    from eval.cache import RUN_FILE
+    from verl_srpo.eval.cache import RUN_FILE
 
     if run_file_existed or any(p.stat().st_size for p in out.glob("completions*.jsonl")):
         return
@@ -140,8 +140,9 @@ def _remove_new_run_file(out: Path, out_existed: bool, run_file_existed: bool) -
         out.rmdir()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, prog: str = "python -m eval") -> int:
+    """Run the command line ``argv``; ``prog`` names the command in help and errors (``verl-srpo eval``)."""
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     check_args(parser, args)
     out = Path(args.out)
@@ -150,12 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     out_existed, run_file_existed = out.exists(), (out / "run.json").exists()
     try:
         check_backend(args)
-        from eval import pipeline
+        from verl_srpo.eval import pipeline
 
         results = (pipeline.run_aime if args.task == "aime24" else pipeline.run_lcb)(args)
     except EvalError as exc:
         _remove_new_run_file(out, out_existed, run_file_existed)
-        print(f"python -m eval {args.task}: error: {exc}", file=sys.stderr)
+        print(f"{prog} {args.task}: error: {exc}", file=sys.stderr)
         return 2
     head = results["headline"]
     print(f"{args.task} {head['metric']} = {100 * head['mean']:.2f}% "

@@ -25,7 +25,7 @@ from argparse import Namespace
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval import aime, lcb, pipeline, report
+from verl_srpo.eval import aime, lcb, pipeline, report
 
 FORMATS = ("responses", "code_list")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from eval.errors import ModelNotFound, Unavailable, cache_miss, first_line
+from verl_srpo.eval.errors import ModelNotFound, Unavailable, cache_miss, first_line
 
 _CHUNK = 1 << 20
 

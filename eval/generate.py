@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from eval.cache import CompletionWriter, SettingsMismatch, load_completions
+from verl_srpo.eval.cache import CompletionWriter, SettingsMismatch, load_completions
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from eval import sources
-from eval.errors import DatasetError, DatasetNotFound
-from eval.safe_pickle import decode_private_tests
+from verl_srpo.eval import sources
+from verl_srpo.eval.errors import DatasetError, DatasetNotFound
+from verl_srpo.eval.safe_pickle import decode_private_tests
 
 DEFAULT_DATASET = "livecodebench/code_generation_lite"
 # (ours) release_v5 is the first release covering the whole DeepSeek-R1 window (problems to 2025-01).
@@ -161,7 +161,7 @@ def extract_code(text: str, grader: str = DEFAULT_GRADER) -> str:
     between the last two lines holding three backticks (LiveCodeBench); for the judge, the body of the
     last complete fenced block (the code reward)."""
     if check_grader(grader) != "judge":
-        from eval.lcb_official import extract_code as official_extract
+        from verl_srpo.eval.lcb_official import extract_code as official_extract
 
         return official_extract(text)
     from verl_srpo.rewards.code import extract_code as reward_extract
@@ -199,7 +199,7 @@ def grade_sample(text: str, tests: dict, timeout: float = LCB_TEST_TIMEOUT_S, gr
     LiveCodeBench's budget for the whole program, ``(timeout + 1) * n_tests + 5`` s.
     """
     if check_grader(grader) != "judge":
-        from eval.lcb_official import grade_program
+        from verl_srpo.eval.lcb_official import grade_program
 
         code = text if extracted else extract_code(text, grader)
         return grade_program(code, tests, timeout=timeout, variant="2505" if grader == "official-2505" else "2501")
@@ -218,7 +218,8 @@ def grade_problem(problem: CodeProblem, texts: list[str], timeout: float = LCB_T
     """Verdicts of ``texts`` on the public + private tests, graded ``workers`` at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import eval.lcb_official  # noqa: F401 (imported here, not by the threads at once: a circular import deadlocks)
+    # imported here, not by the threads at once: a circular import deadlocks
+    import verl_srpo.eval.lcb_official  # noqa: F401
     import verl_srpo.rewards.code  # noqa: F401
 
     tests = reward_tests(problem)

@@ -39,7 +39,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from eval._lcb_harness import stdout_key, value_key
+from verl_srpo.eval._lcb_harness import stdout_key, value_key
 
 LCB_COMMIT = "b95a71cc75872256247772e984245cedfb375e55"  # 2025-01-18; testing_util.py blob a80d009
 LCB_COMMIT_2505 = "16de2a1ef5c07342f6b9782a415cc29cee9ce6e4"  # 2025-05-23: sys.stdin mock with .buffer

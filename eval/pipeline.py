@@ -6,11 +6,11 @@ import json
 from argparse import Namespace
 from pathlib import Path
 
-from eval import aime, lcb, metrics, report
-from eval.cache import check_run_settings, load_completions
-from eval.errors import EvalError
-from eval.fingerprint import weights_fingerprint
-from eval.generate import (
+from verl_srpo.eval import aime, lcb, metrics, report
+from verl_srpo.eval.cache import check_run_settings, load_completions
+from verl_srpo.eval.errors import EvalError
+from verl_srpo.eval.fingerprint import weights_fingerprint
+from verl_srpo.eval.generate import (
     Sampling,
     TransformersBackend,
     build_requests,
@@ -64,7 +64,7 @@ AIME_GRADER = {"name": "math_reward",
 
 def lcb_grader(grader: str, timeout: float) -> dict:
     """The ``grader`` record of an LCB ``results.json``: name, what it is, timeout and sandbox."""
-    from eval import lcb_official
+    from verl_srpo.eval import lcb_official
     from verl_srpo.rewards.sandbox import isolation_mode, sandbox_python
 
     record = {"name": grader, "description": lcb.GRADERS[grader], "test_timeout_s": timeout,
@@ -117,7 +117,7 @@ def score_lcb(problems: list, records: dict[str, list[dict]], grader: str, timeo
 
 def run_aime(args: Namespace) -> dict:
     if args.completions:
-        from eval import completions
+        from verl_srpo.eval import completions
 
         return completions.run_aime(args)
     sampling = Sampling(args.n, args.temperature, args.top_p, args.max_new_tokens, args.seed)
@@ -137,7 +137,7 @@ def run_aime(args: Namespace) -> dict:
 
 def run_lcb(args: Namespace) -> dict:
     if args.completions:
-        from eval import completions
+        from verl_srpo.eval import completions
 
         return completions.run_lcb(args)
     sampling = Sampling(args.n, args.temperature, args.top_p, args.max_new_tokens, args.seed)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from eval.errors import DatasetError, DatasetNotFound, Unavailable, cache_miss, first_line
+from verl_srpo.eval.errors import DatasetError, DatasetNotFound, Unavailable, cache_miss, first_line
 
 DATA_SUFFIXES = (".parquet", ".jsonl", ".json")
 

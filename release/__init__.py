@@ -6,9 +6,7 @@
 Steps (one module each): ``merge`` (verl's own ``verl.model_merger``, then Hub-sized shards),
 ``validate`` (nothing leaves the machine unless the folder loads), ``evaluation`` (results whose
 weights fingerprint matches the folder), ``card`` (``MODEL_CARD.md`` -> ``README.md``), ``hub``
-(plan, then push). The default is a dry run; ``CONFIRM=1`` pushes.
+(plan, then push). The default is a dry run; ``CONFIRM=1`` pushes. ``verl-srpo release`` runs the same
+steps from an installed wheel. The kit ships as ``verl_srpo.release``, the one name its modules are imported
+by; its source and the card template (``MODEL_CARD.md``, package data) stay at the repository's top level.
 """
-
-
-class ReleaseError(RuntimeError):
-    """A release cannot go on; the message says what is wrong and what to do instead."""

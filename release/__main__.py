@@ -1,7 +1,11 @@
-"""``python -m release {merge,validate,publish,fixture}``: see ``release/cli.py``."""
+"""``python -m release`` (in the checkout) and ``python -m verl_srpo.release``: ``verl_srpo.release.cli``.
+
+The code is imported under its one name, ``verl_srpo.release``: this file only hands over.
+"""
 
 import sys
 
-from release.cli import main
+from verl_srpo.release.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

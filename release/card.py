@@ -1,4 +1,5 @@
-"""Render ``MODEL_CARD.md`` (the template at the repository root) into the folder's ``README.md``.
+"""Render ``MODEL_CARD.md`` (the template at the repository root, shipped as package data of
+``verl_srpo.release``) into the folder's ``README.md``.
 
 The YAML metadata is built with ``huggingface_hub``'s ``ModelCardData`` and ``EvalResult`` (so the
 ``model-index`` is the Hub's own format); the body is a Jinja template rendered with
@@ -14,15 +15,21 @@ from __future__ import annotations
 
 import json
 import re
+from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from release import ReleaseError
-from release.evaluation import TaskResult
-from release.protocol import PAPER, PAPER_URL, PROTOCOL, TASKS
-from release.training import BaseModel
-from release.validate import FolderSummary
+from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.evaluation import TaskResult
+from verl_srpo.release.protocol import PAPER, PAPER_URL, PROTOCOL, TASKS
+from verl_srpo.release.training import BaseModel
+from verl_srpo.release.validate import FolderSummary
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "MODEL_CARD.md"
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+# MODEL_CARD.md stays at the repository root; release/MODEL_CARD.md links to it, and the wheel holds a copy.
+TEMPLATE = files("verl_srpo.release") / "MODEL_CARD.md"
 TAGS = ["srpo", "grpo", "reinforcement-learning", "reasoning", "math", "code", "verl"]
 LOCAL_DATASET_TYPE = "local-file"  # model-index dataset type of a result measured on local files
 
@@ -149,7 +156,7 @@ def local_paths_in(text: str, known: list[str | Path] = ()) -> list[str]:
 def render_card(
     *, repo_id: str, version: str, fingerprint: str, summary: FolderSummary, results: dict[str, TaskResult],
     training_rows: list[tuple[str, str]], run_config_name: str, base: BaseModel, license: str = "apache-2.0",
-    datasets: list[str] | None = None, template: Path = TEMPLATE, local_inputs: list[str | Path] = (),
+    datasets: list[str] | None = None, template: Path | Traversable = TEMPLATE, local_inputs: list[str | Path] = (),
 ) -> str:
     """The README.md text: YAML metadata + the rendered ``MODEL_CARD.md``.
 

@@ -1,4 +1,5 @@
-"""``python -m release``: merge, validate, publish (dry run unless ``--confirm``), fixture.
+"""``verl-srpo release`` (``python -m release`` in the checkout): merge, validate, publish (a dry run unless
+``--confirm``), fixture.
 
     python -m release merge --ckpt CKPT/global_step_N/actor --out OUT
     python -m release validate --folder OUT
@@ -16,12 +17,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from release import ReleaseError
+from verl_srpo.release.errors import ReleaseError
 
 
 def cmd_merge(args) -> int:
-    from release.merge import merge_fsdp_checkpoint, merge_target_state, normalize_permissions, set_generation_defaults
-    from release.validate import validate_folder
+    from verl_srpo.release.merge import (
+        merge_fsdp_checkpoint,
+        merge_target_state,
+        normalize_permissions,
+        set_generation_defaults,
+    )
+    from verl_srpo.release.validate import validate_folder
 
     state = merge_target_state(args.ckpt, args.out, args.max_shard_size)  # refuses before any work
     out = merge_fsdp_checkpoint(args.ckpt, args.out, args.max_shard_size)
@@ -35,7 +41,7 @@ def cmd_merge(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from release.validate import validate_folder
+    from verl_srpo.release.validate import validate_folder
 
     summary = validate_folder(args.folder)
     print(f"[validate] {summary.folder}: {summary.num_tensors} tensors, {summary.weight_bytes} bytes of weights, OK")
@@ -45,10 +51,10 @@ def cmd_validate(args) -> int:
 def cmd_publish(args) -> int:
     from huggingface_hub import HfApi
 
-    from eval.fingerprint import local_fingerprint
-    from release import card, evaluation, hub, preflight
-    from release.merge import merge_fsdp_checkpoint
-    from release.validate import uploadable_files, validate_folder
+    from verl_srpo.eval.fingerprint import local_fingerprint
+    from verl_srpo.release import card, evaluation, hub, preflight
+    from verl_srpo.release.merge import merge_fsdp_checkpoint
+    from verl_srpo.release.validate import uploadable_files, validate_folder
 
     api = HfApi()
     checked = preflight.check(args, api)  # every refusal that needs no weights; nothing written yet
@@ -88,7 +94,7 @@ def cmd_publish(args) -> int:
 
 
 def cmd_fixture(args) -> int:
-    from release.fixture import build_release_fixture
+    from verl_srpo.release.fixture import build_release_fixture
 
     paths = build_release_fixture(args.out)
     for name, path in paths.items():
@@ -96,8 +102,8 @@ def cmd_fixture(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m release", description=__doc__,
+def build_parser(prog: str = "python -m release") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
     merge = sub.add_parser("merge", help="verl FSDP checkpoint -> validated Hugging Face folder")
@@ -126,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m release") -> int:
+    """Run the command line ``argv``; ``prog`` names the command in its help (``verl-srpo release``)."""
+    args = build_parser(prog).parse_args(argv)
     command = {"merge": cmd_merge, "validate": cmd_validate, "publish": cmd_publish, "fixture": cmd_fixture}
     try:
         return command[args.command](args)

@@ -176,8 +176,8 @@ def build_release_fixture(root: str | Path) -> dict[str, str]:
     """
     import json
 
-    from eval.cli import main as eval_main
-    from release.merge import merge_fsdp_checkpoint
+    from verl_srpo.eval.cli import main as eval_main
+    from verl_srpo.release.merge import merge_fsdp_checkpoint
 
     root = Path(root)
     actor = build_fsdp_checkpoint(root / "checkpoints")

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from release import ReleaseError
+from verl_srpo.release.errors import ReleaseError
 
 WEIGHT_PATTERNS = ["*.safetensors", "model.safetensors.index.json"]  # remote weights not in the folder go
 IGNORE_PATTERNS = [".*", "**/.*"]  # .release/ (merge bookkeeping) and caches never leave the machine

@@ -16,8 +16,8 @@ import os
 import shutil
 from pathlib import Path
 
-from release import ReleaseError
-from release.protocol import PROTOCOL
+from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.protocol import PROTOCOL
 
 INDEX = "model.safetensors.index.json"
 SOURCE_RECORD = ".release/merged_from.json"  # dot-paths are never uploaded

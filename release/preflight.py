@@ -16,10 +16,11 @@ from argparse import Namespace
 from dataclasses import dataclass
 from pathlib import Path
 
-from release import ReleaseError, evaluation, hub, training
-from release.evaluation import TaskResult
-from release.hub import Remote
-from release.training import BaseModel
+from verl_srpo.release import evaluation, hub, training
+from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.evaluation import TaskResult
+from verl_srpo.release.hub import Remote
+from verl_srpo.release.training import BaseModel
 
 _LICENSE = re.compile(r"[a-z0-9][a-z0-9.+-]*")  # Hub license ids: apache-2.0, mit, llama3.1, other, ...
 _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a git tag name without '/', spaces or '..'
@@ -67,7 +68,7 @@ def check(args: Namespace, api) -> Checked:
 
 def _check_folder(args: Namespace) -> tuple[str, dict]:
     """``(merge state, the model's config.json)``, from the checkpoint's ``huggingface/`` or ``OUT``."""
-    from release.merge import merge_target_state
+    from verl_srpo.release.merge import merge_target_state
 
     out = Path(args.out)
     if args.ckpt:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval.generate import Sampling
+from verl_srpo.eval.generate import Sampling
 
 # temperature 0.6, top_p 0.95, 32,768 new tokens: shared/SRPO.md ("Evaluation protocol").
 PROTOCOL = Sampling()

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from release import ReleaseError
+from verl_srpo.release.errors import ReleaseError
 
 MODEL_PATH_KEY = "actor_rollout_ref.model.path"
 NO_BASE = "none"  # BASE_MODEL=none: the base weights are not on the Hub; the card names no base_model
@@ -178,7 +178,7 @@ class BaseModel:
 def _hub_id_in(path: str) -> str | None:
     """The Hub id ``path`` names: itself when it is one (and no such local path exists here), or the
     repository of a Hugging Face cache snapshot (``.../models--Qwen--Qwen2.5-32B/snapshots/<sha>``)."""
-    from release.hub import is_hub_id
+    from verl_srpo.release.hub import is_hub_id
 
     if match := _HF_CACHE_SNAPSHOT.search(path.replace("\\", "/")):
         return f"{match['org']}/{match['name']}"
@@ -196,7 +196,7 @@ def resolve_base_model(run_config: str | Path, explicit: str | None = None) -> B
 
     Raises ``ReleaseError`` with what to set otherwise.
     """
-    from release.hub import check_hub_id
+    from verl_srpo.release.hub import check_hub_id
 
     config = load_run_config(run_config)
     path = _get(config, MODEL_PATH_KEY)

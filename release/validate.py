@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from release import ReleaseError
-from release.merge import INDEX, LENGTH_KEYS, generation_defaults, nbytes, tensor_layout
+from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.merge import INDEX, LENGTH_KEYS, generation_defaults, nbytes, tensor_layout
 
 _TORCH_TO_SAFETENSORS = {"bfloat16": "BF16", "float16": "F16", "float32": "F32"}
 

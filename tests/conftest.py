@@ -1,7 +1,14 @@
-"""Shared fixtures: compose verl's real ``ppo_trainer`` config in-process, and run verl's CLI."""
+"""Shared fixtures: compose verl's real ``ppo_trainer`` config in-process, and run verl's CLI.
+
+The tests import the installed package (``--import-mode=importlib``: no folder of the checkout is put on
+``sys.path``), so a module missing from the package fails here as it would for a user. ``benchmarks/`` is
+not shipped: it is made importable under its own name, and only it (not ``eval``, ``release``, ``recipes``).
+"""
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import os
 import subprocess
 import sys
@@ -10,6 +17,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+if "benchmarks" not in sys.modules:  # benchmarks.e2e.* and benchmarks.bench_*, from the checkout
+    _spec = importlib.machinery.ModuleSpec("benchmarks", None, is_package=True)
+    _spec.submodule_search_locations = [str(REPO / "benchmarks")]
+    sys.modules["benchmarks"] = importlib.util.module_from_spec(_spec)
 
 # Quiet, offline, deterministic child processes.
 CHILD_ENV = {

@@ -1,8 +1,14 @@
-"""The README's main job (`verl-srpo quickstart`) and `verl-srpo check`, run as users run them."""
+"""The README's main job (`verl-srpo quickstart`), `verl-srpo check`, and the kits' subcommands
+(`verl-srpo prepare`, `eval`, `release`), run as users run them."""
 
+import importlib
 import re
+import shlex
 
 import pytest
+
+from tests.conftest import REPO
+from verl_srpo.cli import KITS, main
 
 
 @pytest.mark.slow
@@ -30,3 +36,32 @@ def test_check_reports_problems(run_cli):
     assert proc.returncode == 1 and "Set actor_rollout_ref.rollout.n>=2" in proc.stderr
     ok = run_cli(["-m", "verl_srpo", "check", "actor_rollout_ref.rollout.n=8"])
     assert ok.returncode == 0 and "trainer.v1.trainer_mode = srpo" in ok.stdout
+
+
+@pytest.mark.parametrize(("kit", "argv", "prog"), [
+    ("eval", ["aime24", "--help"], "python -m eval"), ("eval", ["lcb", "--help"], "python -m eval"),
+    ("release", ["publish", "--help"], "python -m release"),
+    ("prepare", ["all", "--help"], "python -m recipes.data.prepare"),
+])  # fmt: skip
+def test_kit_subcommands_are_the_kits_own_clis(kit, argv, prog, capsys):
+    """``verl-srpo KIT ...`` prints the kit's own help (the same options), naming ``verl-srpo KIT``."""
+    module, _, _ = KITS[kit]
+    helps = []
+    for run, name in ((lambda: main([kit, *argv]), f"verl-srpo {kit}"),
+                      (lambda: importlib.import_module(module).main(argv), prog)):  # fmt: skip
+        with pytest.raises(SystemExit) as done:
+            run()
+        assert done.value.code == 0
+        helps.append(" ".join(capsys.readouterr().out.replace(name, "PROG").split()))
+    assert helps[0] == helps[1] and helps[0].startswith("usage: PROG ")
+
+
+def test_readme_kit_commands_parse():
+    """Every ``verl-srpo prepare|eval|release ...`` of the README parses with the kit's own parser."""
+    text = " ".join((REPO / "README.md").read_text().split())
+    commands = re.findall(r"`(verl-srpo (?:prepare|eval|release) [^`]*)`", text)
+    assert len(commands) >= 4, commands
+    for command in commands:
+        _, kit, *argv = [word for word in shlex.split(command) if word != "..."]
+        module, _, _ = KITS[kit]
+        assert importlib.import_module(module).build_parser().parse_args(argv), command

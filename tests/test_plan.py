@@ -163,7 +163,7 @@ def test_dapo_factor_matches_over_generation():
 @pytest.fixture
 def labelled(tmp_path):
     """A training parquet as recipes/data writes it (combine.to_frame), labelled by pass@8."""
-    from recipes.data.combine import to_frame
+    from verl_srpo.recipes.data.combine import to_frame
 
     counts = {"math": [0, 0, 1, 2, 4, 8, 8, 3, 0, 6, 5, 8], "code": [8, 8, 2, 0, 4, 6, 1, 8]}
     records = [{"source": f"fixture_{d}", "source_id": str(i), "domain": d, "question": f"{d} problem {i}",
@@ -194,8 +194,8 @@ def test_plan_command_prints_the_table_and_writes_json_and_png(labelled, tmp_pat
 
 
 def test_plan_refuses_unlabelled_data_and_too_small_pools(tmp_path, labelled):
-    from recipes.data.combine import to_frame
     from verl_srpo.cli import main
+    from verl_srpo.recipes.data.combine import to_frame
 
     unlabelled = tmp_path / "unlabelled.parquet"
     to_frame([{"source": "s", "source_id": "1", "domain": "math", "question": "q", "answer": "1"}], "train") \

@@ -38,8 +38,7 @@ def readme_commands() -> list[str]:
 def readme_run(tmp_path_factory):
     """Every command of the README's "Reports and plans" block, in order, in a fresh folder."""
     cwd = tmp_path_factory.mktemp("readme")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "HF_HUB_OFFLINE": "1",
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "HF_HUB_OFFLINE": "1",
            "RAY_USAGE_STATS_ENABLED": "0", "TOKENIZERS_PARALLELISM": "false", "WANDB_MODE": "disabled"}
     outputs = []
     for line in readme_commands():

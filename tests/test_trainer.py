@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from omegaconf import open_dict
-from test_stages import write_parquet  # tests/ is on sys.path (pytest rootdir-relative import)
 
+from tests.test_stages import write_parquet
 from verl_srpo.rehearsal import NoModel, ReplayRollout, run_steps
 
 pytestmark = pytest.mark.slow

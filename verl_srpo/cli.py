@@ -4,6 +4,9 @@
     verl-srpo check [OVERRIDES...]   # compose verl's config with +plugin=verl_srpo and validate it
     verl-srpo report RUN [RUN ...] --out DIR   # runs side by side, from verl's metrics JSONL and rollout dumps
     verl-srpo plan --data train.parquet --rollout-n G --train-batch-size B   # HR/stages predicted from pass@k labels
+    verl-srpo prepare all ...     # training data (recipes/data): the flags of python -m recipes.data.prepare
+    verl-srpo eval aime24 ...     # AIME24 / LiveCodeBench evaluation: the flags of python -m eval
+    verl-srpo release publish ... # merge, validate, model card, Hub push: the flags of python -m release
 
 The CPU rehearsal does real work with no GPU: it composes the full SRPO config through verl's Hydra
 app, validates it and the install, and runs the plugin's driver-side pieces on bundled data.
@@ -12,14 +15,21 @@ app, validates it and the install, and runs the plugin's driver-side pieces on b
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import os
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-REPO_RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "srpo" / "run_debug_1gpu.sh"
+# The kits' own command lines under `verl-srpo NAME` (same flags and help): module, extra, help.
+KITS = {
+    "prepare": ("verl_srpo.recipes.data.prepare", "data", "training data: load, clean, decontaminate, label, combine"),
+    "eval": ("verl_srpo.eval.cli", "eval", "evaluate a model: AIME24 avg@32, LiveCodeBench pass@1"),
+    "release": ("verl_srpo.release.cli", "release", "merge a checkpoint, validate it, render its card, push it"),
+}
 
 
 def compose_verl(overrides: list[str]) -> Any:
@@ -70,10 +80,34 @@ def gpu_with_vllm() -> bool:
         return False
 
 
+def debug_recipe() -> Path:
+    """``run_debug_1gpu.sh``, the 1-GPU debug recipe, as the installed package holds it (package data of
+    ``verl_srpo.recipes.srpo``, next to the ``_launch.sh`` it sources). Exits when it is not a plain file."""
+    recipe = files("verl_srpo.recipes.srpo") / "run_debug_1gpu.sh"
+    if not isinstance(recipe, Path) or not recipe.is_file():
+        raise SystemExit(f"the debug recipe is missing from this install ({recipe}): reinstall verl-srpo "
+                         "(`pip install --force-reinstall verl-srpo`, or `pip install -e .` in a checkout)")
+    return recipe
+
+
+def run_kit(name: str, argv: list[str]) -> int:
+    """``verl-srpo NAME ARGV``: the kit's own ``main`` (see ``KITS``), its help naming ``verl-srpo NAME``."""
+    module, extra, _ = KITS[name]
+    try:
+        kit = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] == "verl_srpo":
+            raise
+        raise SystemExit(f"verl-srpo {name} needs {exc.name}, which is not installed: "
+                         f"pip install 'verl-srpo[{extra}]'") from None
+    return kit.main(argv, prog=f"verl-srpo {name}")
+
+
 def quickstart(args: argparse.Namespace) -> int:
     if gpu_with_vllm() and not args.cpu:
-        print(f"GPU and vLLM found: running {REPO_RECIPE}")
-        return subprocess.call(["bash", str(REPO_RECIPE)], env=os.environ.copy())
+        recipe = debug_recipe()
+        print(f"GPU and vLLM found: running {recipe}")
+        return subprocess.call(["bash", str(recipe)], env=os.environ.copy())
     print("No GPU with vLLM here: CPU rehearsal of SRPO's driver-side pieces (pass nothing to skip it).\n")
     from verl_srpo.rehearsal import rehearse
 
@@ -83,6 +117,9 @@ def quickstart(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in KITS:  # the kit parses the rest itself
+        return run_kit(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="verl-srpo", description="SRPO as a plugin for verl.")
     sub = parser.add_subparsers(dest="command", required=True)
     quick = sub.add_parser("quickstart", help="1-GPU debug run with vLLM, else a CPU rehearsal")
@@ -93,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
 
     report.add_arguments(sub.add_parser("report", help="dashboard, report.md and report.json of runs (verl's files)"))
     plan.add_arguments(sub.add_parser("plan", help="zero-advantage share, HR pool and steps from pass@k labels"))
+    for name, (_, _, text) in KITS.items():
+        sub.add_parser(name, help=f"{text} (verl-srpo {name} --help)", add_help=False)
     args = parser.parse_args(argv)
     if args.command in ("report", "plan"):
         return {"report": report, "plan": plan}[args.command].main(args)

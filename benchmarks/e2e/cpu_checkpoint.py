@@ -17,7 +17,7 @@ from pathlib import Path
 
 def save_actor_checkpoint(model_dir: str | Path, root: str | Path, step: int) -> Path:
     """Write ``root/global_step_<step>/actor`` from ``model_dir`` (one CPU rank); returns the actor folder."""
-    from release.fixture import save_actor_checkpoint as save
+    from verl_srpo.release.fixture import save_actor_checkpoint as save
 
     return save(model_dir, Path(root) / f"global_step_{step}" / "actor", world_size=1)
 

@@ -133,7 +133,7 @@ def aime_rows(problems: list[Problem]) -> list[dict]:
 
 def lcb_rows(problems: list[Problem]) -> list[dict]:
     """Code fixtures in livecodebench/code_generation_lite's test.jsonl rows (1 public, rest private)."""
-    from eval.safe_pickle import encode_private_tests
+    from verl_srpo.eval.safe_pickle import encode_private_tests
 
     rows = []
     for i, p in enumerate(q for q in problems if q.domain == "code"):

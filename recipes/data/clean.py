@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from recipes.data.sources import problem_key
-from recipes.data.textmatch import MinHashIndex, gram_array, jaccard, normalize
+from verl_srpo.recipes.data.sources import problem_key
+from verl_srpo.recipes.data.textmatch import MinHashIndex, gram_array, jaccard, normalize
 
 VERSION = 2  # bump when a rule changes: cached clean steps are redone
 

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from eval import aime as aime_eval
-from eval import lcb as lcb_eval
-from recipes.data.files import DatasetFiles, iter_rows
-from recipes.data.textmatch import ngrams, normalize
+from verl_srpo.eval import aime as aime_eval
+from verl_srpo.eval import lcb as lcb_eval
+from verl_srpo.recipes.data.files import DatasetFiles, iter_rows
+from verl_srpo.recipes.data.textmatch import ngrams, normalize
 
 VERSION = 2  # bump when a rule changes: cached decontamination is redone
 DEFAULT_NGRAM = 8  # (ours) word 8-grams, as open-r1's decontamination; --ngram

@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
-from recipes.data import clean as clean_mod
-from recipes.data import decontaminate as decon_mod
-from recipes.data import sources as sources_mod
-from recipes.data.files import FileHashes
-from recipes.data.sources import SOURCES, get_source, load_source
+from verl_srpo.recipes.data import clean as clean_mod
+from verl_srpo.recipes.data import decontaminate as decon_mod
+from verl_srpo.recipes.data import sources as sources_mod
+from verl_srpo.recipes.data.files import FileHashes
+from verl_srpo.recipes.data.sources import SOURCES, get_source, load_source
 
 STEPS = ("load", "clean", "decontaminate", "label", "combine")
 
@@ -206,7 +206,7 @@ def _identity_or_exit(what: str, fn):
 
 
 def step_decontaminate(args) -> None:
-    from eval import sources as eval_sources
+    from verl_srpo.eval import sources as eval_sources
 
     d = args.work_dir / "decontaminate"
     lcb = _identity_or_exit("--lcb", lambda: sources_mod.lcb_files(args.lcb, args.lcb_release))
@@ -227,13 +227,13 @@ def step_decontaminate(args) -> None:
 
 def _reference_file(name: str) -> bool:
     """The files ``eval.aime.load_aime`` reads (as ``eval.aime``)."""
-    from eval.sources import DATA_SUFFIXES
+    from verl_srpo.eval.sources import DATA_SUFFIXES
 
     return name.endswith(DATA_SUFFIXES) and not name.startswith(("README", "."))
 
 
 def step_label(args) -> None:
-    from recipes.data import label as label_mod  # imports verl_srpo (and so verl and torch): only when labelling
+    from verl_srpo.recipes.data import label as label_mod  # imports verl and torch: only when labelling
 
     d = args.work_dir / "label"
     source = args.work_dir / "decontaminate" / "records.jsonl"
@@ -264,7 +264,7 @@ def step_label(args) -> None:
 
 
 def step_combine(args) -> None:
-    from recipes.data import combine as combine_mod  # verl_srpo.prompts: the one chat template
+    from verl_srpo.recipes.data import combine as combine_mod  # verl_srpo.prompts: the one chat template
 
     _upstream(args, "combine")
     labelled = args.work_dir / "label" / "records.jsonl"
@@ -295,7 +295,7 @@ RUNNERS = {"load": step_load, "clean": step_clean, "decontaminate": step_deconta
            "combine": step_combine}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m recipes.data.prepare") -> argparse.ArgumentParser:
     defaults = [name for name, s in SOURCES.items() if s.default]
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--work-dir", type=Path, default=Path("data/srpo/work"), help="intermediate files")
@@ -330,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--data-parallel-size", type=int, default=1)
     common.add_argument("--keep-solved", action="store_true", help="keep rows all k samples solve")
     common.add_argument("--val-per-domain", type=int, default=64, help="(ours) validation rows per domain")
-    parser = argparse.ArgumentParser(prog="python -m recipes.data.prepare", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="step", required=True)
     for name in (*STEPS, "all"):
         sub.add_parser(name, parents=[common], help="every step, in order" if name == "all" else f"the {name} step")
@@ -358,12 +358,14 @@ def check_args(args) -> None:
         raise SystemExit("need --k >= 1, 0 < --near-dup-threshold <= 1 and 0 < --min-overlap <= 1")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m recipes.data.prepare") -> int:
+    """Run the command line ``argv``; ``prog`` names the command in its help (``verl-srpo prepare``)."""
+    args = build_parser(prog).parse_args(argv)
     check_args(args)
     for step in STEPS if args.step == "all" else (args.step,):
         RUNNERS[step](args)
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main())

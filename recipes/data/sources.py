@@ -22,11 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from eval import lcb as lcb_eval
-from recipes.data import statements
-from recipes.data.files import DatasetFiles, iter_rows, resolve
-from recipes.data.statements import DAPO_PREFIX, DAPO_SUFFIX, Malformed  # noqa: F401 (re-exported)
-from recipes.data.textmatch import normalize
+from verl_srpo.eval import lcb as lcb_eval
+from verl_srpo.recipes.data import statements
+from verl_srpo.recipes.data.files import DatasetFiles, iter_rows, resolve
+from verl_srpo.recipes.data.statements import DAPO_PREFIX, DAPO_SUFFIX, Malformed  # noqa: F401 (re-exported)
+from verl_srpo.recipes.data.textmatch import normalize
 
 VERSION = 2  # bump when a conversion or normalisation rule changes: cached loads are redone
 

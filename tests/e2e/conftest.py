@@ -3,15 +3,9 @@ the smoke run's own code (``benchmarks/e2e``), both on CPU."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-# `benchmarks/`, `eval/` and `release/` are top-level folders run from the repository root, not installed.
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 SMALL = {"n_sft": 300, "n_train": (10, 6), "n_val": (5, 2), "n_eval": (5, 3)}
 

@@ -56,8 +56,8 @@ def test_bad_level_and_family_fail_clearly():
 
 
 def test_build_writes_verl_rows_sft_and_eval_fixtures(e2e_data):
-    from eval.aime import load_aime
-    from eval.lcb import load_lcb, question_text, reward_tests
+    from verl_srpo.eval.aime import load_aime
+    from verl_srpo.eval.lcb import load_lcb, question_text, reward_tests
 
     train = pd.read_parquet(e2e_data["train"])
     assert list(train.columns) == ["data_source", "prompt", "ability", "reward_model", "extra_info"]

@@ -4,20 +4,13 @@ AIME / LiveCodeBench files written in the real formats of their Hub datasets (se
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-# `eval/` is a top-level package run from the repository root (`python -m eval`), not installed.
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from eval_fixtures import AIME_ROWS, LCB_ROWS_V1, LCB_ROWS_V2  # noqa: E402
-
-from verl_srpo.prompts import r1_zero_text  # noqa: E402
+from tests.eval.eval_fixtures import AIME_ROWS, LCB_ROWS_V1, LCB_ROWS_V2
+from verl_srpo.prompts import r1_zero_text
 
 
 @pytest.fixture(scope="session")

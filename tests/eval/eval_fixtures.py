@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from eval.safe_pickle import encode_private_tests
+from verl_srpo.eval.safe_pickle import encode_private_tests
 
 AIME_ROWS = [  # HuggingFaceH4/aime_2024: id, problem, solution, answer, url, year
     {"id": 60, "problem": "Find the remainder when 2024 is divided by 1000.", "solution": "2024 = 2*1000 + 24.",

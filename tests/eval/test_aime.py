@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from eval import aime
+from verl_srpo.eval import aime
 
 
 def test_loads_the_h4_parquet_format(aime_file):

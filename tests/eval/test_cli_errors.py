@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from eval.cli import build_parser, main
+from verl_srpo.eval.cli import build_parser, main
 
 FAST = ["--backend", "transformers", "--n", "2", "--max-new-tokens", "4", "--dtype", "float32"]
 

@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.cli import main
-from eval.completions import CompletionsError, read_completions
-
-pytest.importorskip("verl_srpo.rewards.code")
+from verl_srpo.eval.cli import main
+from verl_srpo.eval.completions import CompletionsError, read_completions
 
 DATA = Path(__file__).parent / "data"
 PAIRS_DIR = DATA / "lcb_pairs"
@@ -71,7 +69,7 @@ def test_lcb_completions_judge_and_subset_window(tmp_path, capsys):
 
 
 def test_completions_with_model_records_the_weights(tiny_model, tmp_path):
-    from eval.fingerprint import local_fingerprint
+    from verl_srpo.eval.fingerprint import local_fingerprint
 
     out = tmp_path / "with-model"
     assert main([*LCB, "--completions", str(PAIRS_DIR / "custom_outputs.json"), "--model", str(tiny_model),

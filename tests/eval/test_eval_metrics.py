@@ -2,7 +2,7 @@ from math import comb
 
 import pytest
 
-from eval.metrics import aggregate, default_ks, maj_at_k, majority_correct, mean_ci, pass_at_k
+from verl_srpo.eval.metrics import aggregate, default_ks, maj_at_k, majority_correct, mean_ci, pass_at_k
 
 
 @pytest.mark.parametrize("n,c,k", [(4, 1, 2), (10, 3, 5), (32, 0, 1), (32, 32, 16), (5, 4, 2)])

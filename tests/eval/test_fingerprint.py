@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from eval.fingerprint import local_fingerprint, weights_fingerprint
+from verl_srpo.eval.fingerprint import local_fingerprint, weights_fingerprint
 
 
 def test_fingerprint_hashes_shard_names_and_bytes(tmp_path):

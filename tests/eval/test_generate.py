@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from eval.cache import SettingsMismatch, check_run_settings, load_completions
-from eval.generate import Sampling, TransformersBackend, build_requests, derive_seed, run_generation
+from verl_srpo.eval.cache import SettingsMismatch, check_run_settings, load_completions
+from verl_srpo.eval.generate import Sampling, TransformersBackend, build_requests, derive_seed, run_generation
 
 
 def test_seeds_are_stable_and_distinct():
@@ -64,7 +64,7 @@ def test_run_generation_resumes_without_redrawing(tiny_model, tmp_path):
 
 
 def test_torn_last_line_is_skipped_and_repaired(tmp_path):
-    from eval.cache import CompletionWriter
+    from verl_srpo.eval.cache import CompletionWriter
 
     path = tmp_path / "completions.jsonl"
     path.write_text(json.dumps({"problem_id": "a", "sample": 0}) + "\n" + '{"problem_id": "a", "sam')
@@ -83,7 +83,7 @@ def test_settings_mismatch_is_refused(tmp_path):
 
 def test_data_parallel_cache_files_are_merged(tmp_path):
     """Each vLLM data-parallel rank appends to its own file; a resume reads them all."""
-    from eval.cache import CompletionWriter
+    from verl_srpo.eval.cache import CompletionWriter
 
     with CompletionWriter(tmp_path, rank=0) as w0, CompletionWriter(tmp_path, rank=1) as w1:
         w0.write({"problem_id": "a", "sample": 0, "text": "x"})

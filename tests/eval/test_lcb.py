@@ -3,10 +3,9 @@ from datetime import datetime
 
 import pytest
 
-from eval import lcb
-from eval.safe_pickle import UnsafePickleError
-
-from eval_fixtures import lcb_row
+from tests.eval.eval_fixtures import lcb_row
+from verl_srpo.eval import lcb
+from verl_srpo.eval.safe_pickle import UnsafePickleError
 
 
 def test_release_files():

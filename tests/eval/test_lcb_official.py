@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from eval import _lcb_harness as harness
-from eval import lcb
-from eval import lcb_official as official
-
-pytest.importorskip("verl_srpo.rewards.code")
+from verl_srpo.eval import _lcb_harness as harness
+from verl_srpo.eval import lcb
+from verl_srpo.eval import lcb_official as official
 
 DATA = Path(__file__).parent / "data" / "lcb_pairs"
 PAIRS = [json.loads(line) for line in (DATA / "pairs.jsonl").read_text().splitlines()]
@@ -28,7 +26,7 @@ ORDINARY = ("sum_pass", "sum_wrong_answer", "sum_runtime_error", "sum_time_limit
 @pytest.fixture(scope="module")
 def graded():
     """Every pair graded by each grader: ``{grader: [verdict per pair]}`` (about 130 sandbox runs)."""
-    import eval.lcb_official  # noqa: F401 (import once before the threads)
+    import verl_srpo.eval.lcb_official  # noqa: F401 (import once before the threads)
 
     problems = {p.problem_id: p for p in lcb.load_lcb(str(DATA), "release_v1", None, None)[0]}
     jobs = [(g, p) for g in lcb.GRADERS for p in PAIRS]

@@ -8,13 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lm_eval
 import pandas as pd
 import pytest
+from lm_eval.tasks import TaskManager
 
-from eval_fixtures import AIME_ROWS
-
-lm_eval = pytest.importorskip("lm_eval")
-from lm_eval.tasks import TaskManager  # noqa: E402
+from tests.eval.eval_fixtures import AIME_ROWS
 
 REPO = Path(__file__).resolve().parents[2]
 TASKS = REPO / "eval" / "tasks"
@@ -98,7 +97,7 @@ def char_model(tmp_path_factory) -> Path:
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
-    from release.merge import set_generation_defaults
+    from verl_srpo.release.merge import set_generation_defaults
 
     out = tmp_path_factory.mktemp("char-qwen2")
     vocab = {"<|endoftext|>": 0, **{chr(c): i + 1 for i, c in enumerate(range(33, 127))}}
@@ -129,8 +128,7 @@ def test_lm_eval_cli_runs_the_task_on_a_local_file_within_max_gen_toks(char_mode
            "--include_path", "eval/tasks", "--tasks", "aime24_avg32",
            "--metadata", json.dumps({"aime24_dataset": str(aime_parquet)}), "--gen_kwargs", "max_gen_toks=4",
            "--limit", "1", "--device", "cpu", "--batch_size", "32", "--log_samples", "--output_path", str(tmp_path)]
-    env = {**os.environ, **OFFLINE, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-           "PYTHONWARNINGS": "ignore", "TOKENIZERS_PARALLELISM": "false"}  # fmt: skip
+    env = {**os.environ, **OFFLINE, "PYTHONWARNINGS": "ignore", "TOKENIZERS_PARALLELISM": "false"}
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     (samples,) = glob.glob(str(tmp_path / "*" / "samples_aime24_avg32_*.jsonl"))

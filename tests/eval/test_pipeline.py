@@ -5,10 +5,8 @@ import json
 
 import pytest
 
-from eval.cli import main
-from eval.fingerprint import local_fingerprint
-
-pytest.importorskip("verl_srpo.rewards.math", reason="the rewards issue provides score_math")
+from verl_srpo.eval.cli import main
+from verl_srpo.eval.fingerprint import local_fingerprint
 
 FAST = ["--backend", "transformers", "--n", "4", "--max-new-tokens", "8", "--dtype", "float32"]
 
@@ -97,7 +95,7 @@ def test_lcb_pipeline(tiny_model, lcb_dir, tmp_path):
 def test_chat_prompt_style(tiny_model):
     from transformers import AutoTokenizer
 
-    from eval.pipeline import render_prompt
+    from verl_srpo.eval.pipeline import render_prompt
 
     tok = AutoTokenizer.from_pretrained(tiny_model)
     text = render_prompt("What is 17 times 12?", "math", "chat", tok)

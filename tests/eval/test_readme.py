@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.cli import build_parser
+from verl_srpo.eval.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "eval" / "README.md").read_text()
@@ -52,7 +52,7 @@ def _yaml_header_command() -> str:
 
 def test_cpu_eval_commands_run(tiny_model, aime_file, lcb_dir, tmp_path, monkeypatch):
     """The CPU commands, run in-process through the same ``main`` that ``python -m eval`` calls."""
-    from eval.cli import main
+    from verl_srpo.eval.cli import main
 
     for name, value in {"MODEL": tiny_model, "AIME_FILE": aime_file, "LCB_DIR": lcb_dir, "OUT": tmp_path}.items():
         monkeypatch.setenv(name, str(value))

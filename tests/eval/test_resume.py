@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from eval_fixtures import AIME_ROWS
+from tests.eval.eval_fixtures import AIME_ROWS
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 pytestmark = pytest.mark.slow  # two interpreter start-ups that import verl

@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from eval.safe_pickle import UnsafePickleError, decode_private_tests, encode_private_tests, plain_loads
+from verl_srpo.eval.safe_pickle import UnsafePickleError, decode_private_tests, encode_private_tests, plain_loads
 
 TESTS = [{"input": "1 2\n", "output": "3\n", "testtype": "stdin"}]
 

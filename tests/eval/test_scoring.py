@@ -3,9 +3,7 @@ scorer and LiveCodeBench's ``judge`` grader (the official one: test_lcb_official
 
 import pytest
 
-from eval import aime, lcb
-
-pytest.importorskip("verl_srpo.rewards.math", reason="the rewards issue provides score_math")
+from verl_srpo.eval import aime, lcb
 
 RIGHT_PROGRAM = "<think>easy</think><answer>```python\na, b = map(int, input().split())\nprint(a + b)\n```</answer>"
 # Passes the public test of abc002 (2 -> 4) but not the private one (5 -> 10).
@@ -31,7 +29,6 @@ def test_math_scoring_hand_checked(text, acc, pred):
 
 
 def test_code_scoring_hand_checked(lcb_dir):
-    pytest.importorskip("verl_srpo.rewards.code")
     problems = {p.problem_id: p for p in lcb.load_lcb(str(lcb_dir), "release_v2")[0]}
     tests = lcb.reward_tests(problems["abc001"])
     assert lcb.grade_sample(RIGHT_PROGRAM, tests, grader="judge")["acc"] is True
@@ -48,7 +45,6 @@ def test_code_scoring_hand_checked(lcb_dir):
 
 def test_code_scoring_follows_lcb_comparison_rules():
     """LCB strips the output, compares line by line, and accepts numerically equal tokens."""
-    pytest.importorskip("verl_srpo.rewards.code")
     tests = {"inputs": ["\n"], "outputs": ["1.50 2\n3\n"], "fn_name": None}
     loose = "<answer>```python\nprint('1.5  2.0  ')\nprint()\nprint(' 3')\n```</answer>"
     assert lcb.grade_sample(loose.replace("print()\n", ""), tests, grader="judge")["acc"] is True

@@ -29,7 +29,7 @@ def vllm_model(tmp_path_factory, tiny_model):
 
 def test_vllm_aime_pipeline_is_seeded_and_resumes(vllm_model, aime_file, tmp_path):
     pytest.importorskip("vllm")
-    from eval.cli import main
+    from verl_srpo.eval.cli import main
 
     args = ["aime24", "--model", str(vllm_model), "--dataset", str(aime_file), "--expect-problems", "3",
             "--backend", "vllm", "--n", "4", "--max-new-tokens", "16", "--gpu-memory-utilization", "0.3",

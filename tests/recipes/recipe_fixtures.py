@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_fixtures import AIME_PROBLEM, LCB_WINDOW_PROBLEM, MATH_OK
+from tests.recipes.data_fixtures import AIME_PROBLEM, LCB_WINDOW_PROBLEM, MATH_OK
 
 CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
                  "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")

@@ -8,14 +8,14 @@ import shlex
 from collections import Counter
 from pathlib import Path
 
-import data_fixtures as fx
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
-from recipe_fixtures import write_tiny_model
 
-from recipes.data import clean, combine, label, prepare, textmatch
-from recipes.data.sources import DAPO_PREFIX, DAPO_SUFFIX, Malformed, convert_dapo_math
+from tests.recipes import data_fixtures as fx
+from tests.recipes.recipe_fixtures import write_tiny_model
+from verl_srpo.recipes.data import clean, combine, label, prepare, textmatch
+from verl_srpo.recipes.data.sources import DAPO_PREFIX, DAPO_SUFFIX, Malformed, convert_dapo_math
 
 
 def pipeline_argv(root: Path, paths: dict, *extra: str) -> list[str]:
@@ -237,8 +237,8 @@ def test_index_is_stable_and_collisions_fail():
 def test_primeintellect_open_r1_layout_with_dict_columns(tmp_path):
     """open-r1's copy names the prompt ``problem_statement`` (same wrapper) and stores ``verification_info``
     as a parquet struct: read back as a dict with a list of cases."""
-    from recipes.data.files import resolve
-    from recipes.data.sources import get_source, load_source
+    from verl_srpo.recipes.data.files import resolve
+    from verl_srpo.recipes.data.sources import get_source, load_source
 
     cases = [{"fn_name": None, "input": "4\n", "output": "16\n", "type": "stdin_stdout"}]
     row = {"problem_id": "p1", "problem_statement": fx.prime_prompt("Print the square of n."),
@@ -269,7 +269,7 @@ def test_documented_commands_are_valid_for_the_real_cli():
 
 
 def test_code_instructions_shared_by_every_problem_do_not_make_duplicates():
-    from recipes.data.sources import convert_taco
+    from verl_srpo.recipes.data.sources import convert_taco
 
     rows = [fx.taco_row(0, "Add.", fx.io(["1 2\n"], ["3\n"])),  # shown texts: 5-gram Jaccard 0.9
             fx.taco_row(1, "Multiply.", fx.io(["2 3\n"], ["6\n"])),
@@ -281,7 +281,7 @@ def test_code_instructions_shared_by_every_problem_do_not_make_duplicates():
 
 
 def test_decontamination_catches_a_reference_inside_a_longer_reworded_problem():
-    from recipes.data import decontaminate as decon
+    from verl_srpo.recipes.data import decontaminate as decon
 
     refs = [decon._ref("aime24:60", "math", fx.AIME_PROBLEM, 8)]
     quoted = "Here is a hard one. " + fx.AIME_PROBLEM.replace("Find $m+n$.", "Compute $m+n$.") + " Good luck!"

@@ -8,14 +8,14 @@ import pickle
 import zlib
 from pathlib import Path
 
-import data_fixtures as fx
 import pytest
 
-from eval.safe_pickle import decode_private_tests
-from recipes.data import clean, files, prepare, sources, statements
-from recipes.data.files import card_data_files, iter_rows, resolve, select_split, split_of
-from recipes.data.sources import get_source, load_source, problem_key
-from recipes.data.statements import Malformed
+from tests.recipes import data_fixtures as fx
+from verl_srpo.eval.safe_pickle import decode_private_tests
+from verl_srpo.recipes.data import clean, files, prepare, sources, statements
+from verl_srpo.recipes.data.files import card_data_files, iter_rows, resolve, select_split, split_of
+from verl_srpo.recipes.data.sources import get_source, load_source, problem_key
+from verl_srpo.recipes.data.statements import Malformed
 
 
 def load(name: str, location: Path, split: str | None = None, limit: int | None = None, opts=None):

@@ -7,12 +7,12 @@ import re
 import tracemalloc
 from pathlib import Path
 
-import data_fixtures as fx
 import pandas as pd
 import pytest
 
-from recipes.data.files import resolve
-from recipes.data.sources import get_source, load_source
+from tests.recipes import data_fixtures as fx
+from verl_srpo.recipes.data.files import resolve
+from verl_srpo.recipes.data.sources import get_source, load_source
 
 SOLUTION = "import sys\n" + "x = int(sys.stdin.readline())\n" * 60  # ~2 kB: TACO-verified rows are mostly solutions
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from recipes.srpo import memory
+from verl_srpo.recipes.srpo import memory
 from verl_srpo.settings import config_problems
 
 REPO = Path(__file__).resolve().parents[2]
@@ -310,7 +310,7 @@ def test_known_architectures_match_transformers_and_hand_counts():
 
 
 def test_a_local_model_folder_is_read_from_its_config_json(tmp_path):
-    from recipe_fixtures import write_tiny_model
+    from tests.recipes.recipe_fixtures import write_tiny_model
 
     arch = memory.architecture(str(write_tiny_model(tmp_path / "tiny")))
     assert (arch.hidden_size, arch.num_attention_heads, arch.num_key_value_heads, arch.tie_word_embeddings) == \
@@ -437,8 +437,8 @@ def test_readme_dapo_table_ours_column_is_the_composed_config(composed):
 
 def test_readme_evaluation_commands_parse():
     """The README's merge and evaluation commands name options the release kit and eval/ really have."""
-    from eval.cli import build_parser as eval_parser
-    from release.cli import build_parser as release_parser
+    from verl_srpo.eval.cli import build_parser as eval_parser
+    from verl_srpo.release.cli import build_parser as release_parser
 
     lines = readme_commands("python -m eval") + readme_commands("python -m release")
     assert {shlex.split(line)[3] for line in lines} >= {"aime24", "lcb", "merge"}

@@ -58,8 +58,9 @@ def folder(release_fixture, tmp_path) -> Path:
 def hub(monkeypatch, tmp_path):
     """The Hub emulator, wired into huggingface_hub for this test; online mode, token in HF_TOKEN."""
     import huggingface_hub
-    from hub_emulator import HubEmulator
     from huggingface_hub import constants
+
+    from tests.release.hub_emulator import HubEmulator
 
     emulator = HubEmulator(TOKEN)
     monkeypatch.setenv("HF_TOKEN", TOKEN)

@@ -9,10 +9,11 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from release import ReleaseError
-from release.card import _human_bytes, eval_results, local_paths_in, render_card
-from release.evaluation import TaskResult, load_results
-from release.training import (
+from verl_srpo.prompts import R1_ZERO_CHAT_TEMPLATE, r1_zero_text
+from verl_srpo.release.card import _human_bytes, eval_results, local_paths_in, render_card
+from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.evaluation import TaskResult, load_results
+from verl_srpo.release.training import (
     BaseModel,
     global_step,
     looks_like_local_path,
@@ -20,8 +21,7 @@ from release.training import (
     resolve_base_model,
     training_details,
 )
-from release.validate import validate_folder
-from verl_srpo.prompts import R1_ZERO_CHAT_TEMPLATE, r1_zero_text
+from verl_srpo.release.validate import validate_folder
 
 PROTOCOL = {"n": 32, "temperature": 0.6, "top_p": 0.95, "max_new_tokens": 32768, "seed": 0}
 LCB = TaskResult("lcb", "pass@1", 0.416, 0.35, 0.48, 279, dict(PROTOCOL, n=4),
@@ -118,7 +118,7 @@ def test_the_card_names_each_numbers_grader():
     """The published LiveCodeBench numbers come from LiveCodeBench's own grader: another grader is a deviation."""
     from dataclasses import replace
 
-    from release.card import _note
+    from verl_srpo.release.card import _note
 
     assert "graded by `official`" in _note(LCB) and "Deviates" not in _note(replace(LCB, sampling=dict(PROTOCOL)))
     judged = _note(replace(LCB, sampling=dict(PROTOCOL), grader="judge"))
@@ -247,7 +247,7 @@ def test_srpo_sections_of_the_config_are_listed(tmp_path):
 
 
 def test_run_config_errors_say_where_hydra_writes_it(tmp_path):
-    from release import ReleaseError
+    from verl_srpo.release.errors import ReleaseError
 
     with pytest.raises(ReleaseError, match=r"\.hydra/config\.yaml"):
         training_details(tmp_path / "missing.yaml")

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from test_hub import REPO_ID, publish
 
+from tests.release.test_hub import REPO_ID, publish
 from verl_srpo.prompts import r1_zero_text
 
 
@@ -17,10 +17,10 @@ def _snippet(card: str, heading: str) -> str:
 
 
 def _card(fx: dict, folder: Path) -> str:
-    from release.card import render_card
-    from release.evaluation import load_results
-    from release.training import resolve_base_model, training_details
-    from release.validate import validate_folder
+    from verl_srpo.release.card import render_card
+    from verl_srpo.release.evaluation import load_results
+    from verl_srpo.release.training import resolve_base_model, training_details
+    from verl_srpo.release.validate import validate_folder
 
     base = resolve_base_model(fx["RUN_CONFIG"], "none")
     rows = training_details(fx["RUN_CONFIG"], None, base)

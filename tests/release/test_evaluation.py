@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from release import ReleaseError
-from release.evaluation import TaskResult, load_results
+from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.evaluation import TaskResult, load_results
 
 
 def test_results_of_this_folder_attach(release_fixture):

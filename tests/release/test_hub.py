@@ -6,9 +6,9 @@ import hashlib
 import re
 
 import httpx
-from conftest import TOKEN
 
-from release.cli import main
+from tests.release.conftest import TOKEN
+from verl_srpo.release.cli import main
 
 REPO_ID = "my-org/SRPO-Qwen-test"
 
@@ -84,7 +84,7 @@ def test_failure_mid_upload_leaves_the_remote_unchanged_and_the_rerun_completes(
         return None
 
     hub.fail_when(second_upload_breaks)
-    from release.merge import reshard
+    from verl_srpo.release.merge import reshard
 
     reshard(folder, "30KB")  # new shard files: every one is a new LFS object
     assert publish(release_fixture, folder, "--confirm", evaluated=False) == 2
@@ -134,6 +134,6 @@ def test_dry_run_in_offline_mode_says_the_remote_was_not_consulted(release_fixtu
 
 
 def test_size_formatting_hand_computed():
-    from release.hub import _mb
+    from verl_srpo.release.hub import _mb
 
     assert (_mb(9234), _mb(38_888_000), _mb(4_900_000_000)) == ("9,234 B", "38.9 MB", "4.90 GB")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import NO_NETWORK_ENV, REPO
+
+from tests.release.conftest import NO_NETWORK_ENV, REPO
 
 
 def make(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:

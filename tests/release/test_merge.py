@@ -9,8 +9,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from release import ReleaseError
-from release.merge import INDEX, check_actor_dir, nbytes, reshard, tensor_layout
+from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.merge import INDEX, check_actor_dir, nbytes, reshard, tensor_layout
 
 
 def test_nbytes_hand_computed():
@@ -76,7 +76,7 @@ def test_generation_config_carries_the_sampling_but_no_length(release_fixture):
 
 
 def test_validation_refuses_a_length_in_generation_config(folder):
-    from release.validate import validate_folder
+    from verl_srpo.release.validate import validate_folder
 
     gen = json.loads((folder / "generation_config.json").read_text())
     (folder / "generation_config.json").write_text(json.dumps({**gen, "max_new_tokens": 32768}))
@@ -97,7 +97,7 @@ def test_shards_are_written_with_the_umask_mode(release_fixture, folder):
 
 
 def test_merge_refuses_an_out_with_other_content_and_is_atomic(release_fixture, tmp_path):
-    from release.merge import merge_target_state, parse_shard_size
+    from verl_srpo.release.merge import merge_target_state, parse_shard_size
 
     out = tmp_path / "out"
     assert merge_target_state(release_fixture["CKPT"], out, "40KB") == "fresh"

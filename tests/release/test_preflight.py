@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN
 from omegaconf import OmegaConf
 
-from eval.fingerprint import local_fingerprint
-from release.cli import main
+from tests.release.conftest import TOKEN
+from verl_srpo.eval.fingerprint import local_fingerprint
+from verl_srpo.release.cli import main
 
 REPO_ID = "my-org/SRPO-Qwen-test"
 
@@ -63,7 +63,7 @@ def test_repo_ids_are_checked_with_huggingface_hubs_validator(release_fixture, t
 
 
 def test_valid_repo_ids(release_fixture):
-    from release.hub import check_hub_id
+    from verl_srpo.release.hub import check_hub_id
 
     for repo_id in ("my-org/SRPO-Qwen-32B", "a/b", "Org_1/name.v2"):
         assert check_hub_id(repo_id) == repo_id

@@ -8,8 +8,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from conftest import REPO
-from test_hub import publish
+from tests.release.conftest import REPO
+from tests.release.test_hub import publish
 
 README = (REPO / "release" / "README.md").read_text()
 COMMANDS = [line for block in re.findall(r"```bash\n(.*?)```", README, re.DOTALL) for line in block.splitlines()
@@ -31,7 +31,7 @@ def test_readme_lists_the_commands():
 
 
 def test_make_lines_pass_every_variable_to_the_cli():
-    from release.cli import build_parser
+    from verl_srpo.release.cli import build_parser
 
     parser = build_parser()
     fixture, merge, dry_run, push = [c for c in COMMANDS if c.startswith("make")]
@@ -54,7 +54,7 @@ def test_make_lines_pass_every_variable_to_the_cli():
 
 
 def test_eval_lines_parse():
-    from eval.cli import build_parser
+    from verl_srpo.eval.cli import build_parser
 
     for cmd in [c for c in COMMANDS if c.startswith("python -m eval")]:
         args = build_parser().parse_args(shlex.split(cmd)[3:])
@@ -65,7 +65,7 @@ def test_undo_recipe_returns_main_to_the_earlier_release(release_fixture, folder
     """Push v0.9, then a v1.0 with other shards; the README's three ``hf`` lines bring main back to v0.9."""
     from huggingface_hub.cli.hf import app
 
-    from release.merge import reshard
+    from verl_srpo.release.merge import reshard
 
     repo_id = "my-org/SRPO-Qwen-32B"
     assert publish(release_fixture, folder, "--repo-id", repo_id, "--version", "v0.9", "--confirm") == 0

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from release import ReleaseError
-from release.merge import INDEX
-from release.validate import validate_folder
+from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.merge import INDEX
+from verl_srpo.release.validate import validate_folder
 
 
 def _index(folder):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from eval.safe_pickle import encode_private_tests
-from recipes.data.statements import DAPO_PREFIX, DAPO_SUFFIX
+from verl_srpo.eval.safe_pickle import encode_private_tests
+from verl_srpo.recipes.data.statements import DAPO_PREFIX, DAPO_SUFFIX
 
 AIME_PROBLEM = ("Let $x,y$ and $z$ be positive real numbers that satisfy the following system of equations "
                 "$\\log_2\\left({x \\over yz}\\right) = {1 \\over 2}$ and the value of $|\\log_2(x^4y^3z^2)|$ "

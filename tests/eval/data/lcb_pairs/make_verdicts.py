@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[3]))
 
-from eval.safe_pickle import encode_private_tests  # noqa: E402 (after the path)
+from verl_srpo.eval.safe_pickle import encode_private_tests  # noqa: E402 (after the path)
 
 
 def _stdin(pairs):
