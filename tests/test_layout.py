@@ -62,7 +62,9 @@ def test_checkout_entry_loads_each_file_once(module):
                           env={**os.environ, **CHILD_ENV}, timeout=120)  # fmt: skip
     assert proc.returncode == 0 and proc.stdout.startswith(f"usage: python -m {module}"), proc.stderr[-3000:]
     twice = json.loads(proc.stdout.split("TWICE ")[-1])  # the stdlib aliases a few of its own (importlib)
-    for path, names in [(p, n) for p, n in twice.items() if Path(p).is_relative_to(REPO)]:
+    ours = [(p, n) for p, n in twice.items()  # the project's files (CI's venv lives in the checkout: not its)
+            if Path(p).is_relative_to(REPO) and not Path(p).is_relative_to(Path(sys.prefix).resolve())]
+    for path, names in ours:
         assert Path(path).name == "__init__.py" and _docstring_only(Path(path)), (path, names)
         packages = [module.rsplit(".", i)[0] for i in range(1, module.count(".") + 1)] or [module]
         assert names in ([p, f"verl_srpo.{p}"] for p in packages), names

@@ -233,7 +233,7 @@ def test_numbers_in_output_never_raise(got, expected, ok):
 @pytest.mark.parametrize("got, expected, ok", NUMBER_LINES, ids=range(len(NUMBER_LINES)))
 def test_numbers_agree_with_the_official_grader(got, expected, ok):
     """eval/lcb_official.py's literal LiveCodeBench rule: same verdict; its signalling-NaN exception is a fail here."""
-    from eval.lcb_official import compare_stdout
+    from verl_srpo.eval.lcb_official import compare_stdout
 
     official = compare_stdout(got, expected)
     assert official == ("pass" if ok else "runtime_error" if "snan" in (got + expected).lower() and got != expected
