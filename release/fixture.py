@@ -149,7 +149,7 @@ def write_run_config(path: str | Path, base_model: str | Path) -> Path:
     """
     from omegaconf import OmegaConf
 
-    from verl_srpo.cli import compose_verl
+    from verl_srpo.compose import compose_verl
 
     overrides = [
         "+plugin=verl_srpo",

@@ -19,23 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from verl_srpo.compose import compose
+
 REPO_RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "srpo" / "run_debug_1gpu.sh"
-
-
-def compose_verl(overrides: list[str]) -> Any:
-    """verl's ``ppo_trainer`` config composed through Hydra with ``overrides``, as ``main_ppo`` composes it."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-
-    GlobalHydra.instance().clear()
-    with initialize_config_module(config_module="verl.trainer.config", version_base=None):
-        return hydra_compose(config_name="ppo_trainer", overrides=list(overrides))
-
-
-def compose(overrides: list[str]) -> Any:
-    """verl's ``ppo_trainer`` config with ``+plugin=verl_srpo`` and ``overrides``."""
-    return compose_verl(["+plugin=verl_srpo", *overrides])
 
 
 def check(overrides: list[str]) -> Any:

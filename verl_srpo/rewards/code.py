@@ -45,8 +45,6 @@ from decimal import Decimal, InvalidOperation
 from verl_srpo.rewards.sandbox import Limits, run_program
 
 FENCE_RE = re.compile(r"(```|~~~)[^\n`~]*\n(.*?)\1", re.DOTALL)
-FAILURES = ("none", "no_code", "wrong_answer", "runtime_error", "timeout", "memory", "output_limit",
-            "compile_error", "sandbox_error", "bad_ground_truth")
 SCHEMA = '{"inputs": [...], "outputs": [...], "fn_name": null | "name"}'
 
 
