@@ -365,3 +365,26 @@ def test_the_boundary_schedule_the_resume_cases_rely_on(transfer_queue, make_tra
     assert [m["srpo/dropped_total"] for m in logged] == [0, 0, 2, 2, 2, 3, 3]
     epochs = [m["srpo/epoch"] for m in logged]
     assert epochs[0] == epochs[1] < epochs[2] < epochs[3] == epochs[4] < epochs[5] == epochs[6]
+
+
+# --- each row's domain, by the one rule (verl_srpo/domains.py), reaches the reward in extra_info.domain ---------------
+
+
+def test_batches_carry_each_rows_domain_for_the_reward(transfer_queue, make_trainer):
+    trainer = make_trainer()
+    val = next(iter(trainer.val_dataloader))  # the whole validation set, as verl's _validate draws it
+    assert {i["index"]: i["domain"] for i in val["extra_info"]} == {**dict.fromkeys(MATH, "math"),
+                                                                      **dict.fromkeys(CODE, "code")}
+    train = next(iter(trainer.train_dataloader))  # the first fetch of stage 1
+    sampler = trainer.srpo_sampler
+    ranks = sampler.ranks(np.array([i["index"] for i in train["extra_info"]]))
+    assert [i["domain"] for i in train["extra_info"]] == [sampler.plan.name(c) for c in sampler.domain[ranks]]
+
+
+def test_a_domain_srpos_reward_cannot_score_stops_the_start_up(transfer_queue, compose, tokenizer, tmp_path):
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS + [(300, "science", "physics")])
+    config = compose(["+plugin=verl_srpo", f"data.train_files=[{data}]", f"data.val_files=[{data}]",
+                      "data.train_batch_size=4", "data.filter_overlong_prompts=false", f"++data.cache_dir={tmp_path}/c",
+                      "actor_rollout_ref.rollout.n=4", *FIT_OVERRIDES])
+    with pytest.raises(ValueError, match=r"training rows of domain \['science'\]: SRPO's reward"):
+        build_trainer(config, tokenizer, ReplayRollout(tokenizer, scripted))

@@ -29,7 +29,7 @@ TINY_QWEN2 = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2
 
 def bpe_tokenizer(texts: list[str], vocab_size: int = 400, *, special_tokens: tuple[str, ...] = SPECIAL_TOKENS,
                   eos: str = IM_END, pad: str = ENDOFTEXT, chat_template: str | None = CHATML,
-                  split_digits: bool = False, **kwargs: Any) -> Any:
+                  split_digits: bool = False, vocab: dict[str, int] | None = None, **kwargs: Any) -> Any:
     """A byte-level BPE ``PreTrainedTokenizerFast`` trained offline on ``texts`` (no Hub).
 
     Args:
@@ -39,19 +39,22 @@ def bpe_tokenizer(texts: list[str], vocab_size: int = 400, *, special_tokens: tu
         eos, pad: the end-of-sequence and padding tokens (one of ``special_tokens`` each).
         chat_template: a Jinja chat template, or None.
         split_digits: one token per digit, as Qwen2's pre-tokenizer does (arithmetic stays learnable).
+        vocab: a fixed ``{token: id}`` with no merges instead of training on ``texts`` (e.g. one token per
+            character, so that any text decodes and re-encodes to the same tokens).
         kwargs: more ``PreTrainedTokenizerFast`` arguments (``additional_special_tokens``, ``model_max_length``).
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.BPE())
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]) if vocab is not None else models.BPE())
     byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level]) \
         if split_digits else byte_level
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(special_tokens), show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(texts, trainer=trainer)
+    if vocab is None:
+        tok.train_from_iterator(texts, trainer=trainer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=eos, pad_token=pad, **kwargs)
     if chat_template is not None:
         fast.chat_template = chat_template
