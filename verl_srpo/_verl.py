@@ -32,6 +32,7 @@ TRAINER_PRIVATE = {
     "_init_dump_executor": "verl_srpo.testing: rollout dumps without verl's _setup()",
     "_shutdown_dump_executor": "verl_srpo.testing: flush the rollout dumps",
     "_log_rollout_data": "verl_srpo.testing: dump a step's rollouts",
+    "_write_generations": "benchmarks/e2e/rehearsal_log.py: verl's rollout-dump format, without a trainer",
 }
 TRAINING = ("_build_replay_buffer", "_init_dataloader", "_load_checkpoint")
 
@@ -162,3 +163,12 @@ def flush_rollout_dumps(trainer: Any) -> None:
 
 def has_rollout_dumps(trainer: Any) -> bool:
     return getattr(trainer, "_dump_executor", None) is not None
+
+
+def write_generations(inputs: list, outputs: list, gts: list, scores: list, extra: dict, folder: str,
+                      step: int) -> None:
+    """``folder/<step>.jsonl`` in verl's rollout-dump format (one JSON line a rollout), written by verl's own
+    writer (``PPOTrainer._write_generations``), with no trainer."""
+    from verl.trainer.ppo.v1.trainer_base import PPOTrainer
+
+    PPOTrainer._write_generations(inputs, outputs, gts, scores, extra, folder, step)
