@@ -83,26 +83,13 @@ def test_plan_without_the_srpo_trainer_is_every_row_every_epoch():
     assert plan.dapo_factor["code"] == pytest.approx(2.0) and plan.dapo_factor["math"] == pytest.approx(6.0)
 
 
-class RecordingHistory(PromptHistory):
-    """The real PromptHistory; each boundary's report is kept (its ``pool_size`` is the epoch's pool)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reports = []
-
-    def boundary(self, eligible, rng):
-        report = super().boundary(eligible, rng)
-        self.reports.append(report)
-        return report
-
-
 def simulate(p, domain, names, s: PlanSettings, seed: int) -> dict[int, dict]:
     """One run of the real sampler and history with Bernoulli(p) rollouts; ``{epoch: first, steps, pool, zero_adv}``.
     Driven as verl drives them: the stage switch before each step, a new pass when the batch sampler is done."""
     rng = np.random.default_rng(seed)
     rows = Rows(np.arange(len(p), dtype=np.int64) * 7 + 3, domain.astype(np.int8), names)
     plan = StagePlan(names, np.bincount(domain, minlength=len(names)), s.stage1_domains, s.stage2_weights)
-    history = RecordingHistory(len(p), s.readmit_fraction, max(s.min_pool_size, s.train_batch_size)) \
+    history = PromptHistory(len(p), s.readmit_fraction, max(s.min_pool_size, s.train_batch_size)) \
         if s.history else None
     sampler = SRPOBatchSampler(rows, plan, s.train_batch_size, s.train_batch_size, seed, history)
     switch = StageSwitch(s.switch_step, s.switch_epoch)
@@ -117,8 +104,9 @@ def simulate(p, domain, names, s: PlanSettings, seed: int) -> dict[int, dict]:
         correct = rng.random((len(batch), s.rollout_n)) < p[batch][:, None]
         sampler.record(np.repeat(rows.ids[batch], s.rollout_n), correct.ravel())
         k = correct.sum(axis=1)
+        # The epoch's pool, after its boundary (the sampler's own count; BoundaryReport.pool per domain).
         e = epochs.setdefault(sampler.epoch, {"first": step, "steps": 0, "zero": [], "stage": sampler.stage,
-                                             "pool": history.reports[-1].pool_size if history else sampler.pool_size()})
+                                             "pool": sampler.pool_size()})
         e["steps"] += 1
         e["zero"].append(np.mean((k == 0) | (k == s.rollout_n)))
     return epochs

@@ -32,5 +32,5 @@ def test_ci_runs_the_readme_test_command_exactly(tmp_path):
 def test_verl_srpo_console_script_is_the_cli():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["verl-srpo"] == "verl_srpo.cli:main"
-    assert project["entry-points"]["verl.plugins"]["verl_srpo"] == "verl_srpo"
+    assert project["entry-points"]["verl.plugins"]["verl_srpo"] == "verl_srpo.plugin"  # the light module
     assert shutil.which("verl-srpo") or (Path(shutil.which("python") or "").parent / "verl-srpo").exists()

@@ -75,15 +75,28 @@ def mean_after_first(records: list[dict], key: str) -> float | None:
     return statistics.fmean(values) if values else None
 
 
+def median_after_first(records: list[dict], key: str) -> float | None:
+    """Median of ``key`` over steps 2.. (robust to one slow step, e.g. the one that saves a checkpoint)."""
+    values = [r[key] for r in records if r["step"] > 1 and r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
 def summarize(runs: dict[str, list[dict]]) -> dict:
+    """Per run: step time (mean and median over steps 2..), zero-advantage shares, SRPO's own cost; and the
+    SRPO/GRPO step-time ratios (issue target: median ratio <= 1.02)."""
     out = {}
     for name, recs in runs.items():
         out[name] = {"steps": len(recs), "step_time_s": mean_after_first(recs, "timing_s/step"),
+                     "step_time_median_s": median_after_first(recs, "timing_s/step"),
+                     "gen_time_median_s": median_after_first(recs, "timing_s/gen"),
+                     "update_time_median_s": median_after_first(recs, "timing_s/update_actor"),
                      "zero_adv_frac_acc": mean_after_first(recs, "zero_adv_share/acc"),
                      "zero_adv_frac_score": mean_after_first(recs, "zero_adv_share/score"),
                      "srpo_history_time_s": mean_after_first(recs, "timing_s/srpo_history")}
     srpo, grpo = out.get("srpo", {}).get("step_time_s"), out.get("grpo", {}).get("step_time_s")
     out["step_time_ratio_srpo_over_grpo"] = srpo / grpo if srpo and grpo else None
+    srpo, grpo = out.get("srpo", {}).get("step_time_median_s"), out.get("grpo", {}).get("step_time_median_s")
+    out["step_time_median_ratio_srpo_over_grpo"] = srpo / grpo if srpo and grpo else None
     return out
 
 

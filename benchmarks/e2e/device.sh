@@ -2,7 +2,7 @@
 # The device calls of the GPU smoke run, one subcommand per call (benchmarks/e2e/README.md, "The device calls").
 # Run from the carried working tree on the lent GPU machine; everything that must outlive a call lives in /tmp.
 #
-#   bash benchmarks/e2e/device.sh start     # call 1 (carry .gpu/p1 .gpu/extra [.gpu/warm]): kit piece 1; the project
+#   bash benchmarks/e2e/device.sh start     # call 1 (carry .gpu/p1 .gpu/extra .gpu/relfix [.gpu/warm]): kit piece 1; the project
 #                                           #   copied to /tmp/proj; the warm-up started in the background, unless a
 #                                           #   warm model was carried in .gpu/warm (WORK's data/, model/warm, passrate)
 #   bash benchmarks/e2e/device.sh piece 2   # call 2 (carry .gpu/p2): kit piece 2
@@ -50,18 +50,29 @@ start() {
   nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader || true
 }
 
+# Wait until FILE exists, at most LIMIT seconds; say what was waited for.
+wait_for() {
+  local file=$1 limit=$2 what=$3 t0=$SECONDS
+  while [[ ! -f $file && $((SECONDS - t0)) -lt $limit ]]; do sleep 2; done
+  say "$what: $([[ -f $file ]] && echo "done after $((SECONDS - t0)) s" || echo "NOT done after $limit s")"
+}
+
 main() {
   piece 3
   # shellcheck source=/dev/null
   source .gpu/run/device-setup.sh
   cd "$PROJ"
+  rm -f "$WORK/gputests.json" "$WORK/main.rc" "$WORK/bundle.done"
   detach "python3 -m compileall -q -j 8 /tmp/site > /dev/null 2>&1"   # bytecode once, not in every Ray process
-  detach "bash benchmarks/e2e/gpu_smoke.sh --phases gputests > $WORK/gputests.out 2>&1"
-  say "waiting for the warm-up"
-  while [[ ! -f $WORK/warm.rc ]]; do sleep 2; done
+  # The GPU tests start vLLM engines at up to 0.9 of the memory (the card's snippet): they run while the warm-up
+  # (a few hundred MB) finishes, never beside the training runs' engines. The release fixture was built on the CPU.
+  detach "SRPO_RELEASE_FIXTURE=$PROJ/.gpu/relfix bash benchmarks/e2e/gpu_smoke.sh --phases gputests" \
+    "> $WORK/gputests.out 2>&1"
+  wait_for "$WORK/warm.rc" 420 "warm-up"
   tail -30 "$WORK/warm.log" 2> /dev/null || true
-  [[ $(cat "$WORK/warm.rc") == 0 ]] || { say "warm-up failed"; exit 1; }
-  rm -f "$WORK/main.rc" "$WORK/bundle.done"
+  [[ $(cat "$WORK/warm.rc" 2> /dev/null) == 0 ]] || { say "warm-up failed"; exit 1; }
+  wait_for "$WORK/gputests.json" 300 "GPU tests"
+  tail -4 "$WORK/gputests.log" 2> /dev/null || true
   detach "cd $PROJ && bash benchmarks/e2e/gpu_smoke.sh --phases train,collect,merge,eval,release > $WORK/main.log 2>&1;" \
     "echo \$? > $WORK/main.rc; bash benchmarks/e2e/gpu_smoke.sh --phases bundle >> $WORK/main.log 2>&1;" \
     "touch $WORK/bundle.done"

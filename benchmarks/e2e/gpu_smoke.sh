@@ -204,6 +204,7 @@ fi
 if want gputests; then
   say "the GPU-marked tests: pytest -m gpu (log: $WORK/gputests.log)"
   set +e
+  # SRPO_RELEASE_FIXTURE (optional): a release fixture built earlier (`make release-fixture FIXTURE=DIR`, e.g. on a CPU)
   "$PY" -m pytest -m gpu -p no:cacheprovider -q -rA tests/eval/test_vllm.py tests/release/test_downstream.py \
     > "$WORK/gputests.log" 2>&1
   echo "{\"rc\": $?}" > "$WORK/gputests.json"

@@ -19,6 +19,9 @@ WHEELS=(math-verify==0.9.0 latex2sympy2_extended==1.11.0)
   kiwisolver==1.5.1 pillow==13.0.0 pyparsing==3.3.3 python-dateutil==2.9.0.post0 six==1.17.0)
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp --abi cp312 \
   --abi abi3 --abi none "${PLAT[@]}" -d "$DEST" "${WHEELS[@]}"
+# math-verify's LaTeX parser needs antlr4 4.9.3 (hydra's pin; the kit has it, but the warm-up of the first device
+# call runs before the kit is unpacked). It is published as a source archive only: build its pure-Python wheel.
+python3 -m pip wheel -q --no-deps -w "$DEST" antlr4-python3-runtime==4.9.3
 cp "$(command -v make)" "$DEST/make"
 du -sh "$DEST"
 echo "packed. Carry \"$DEST\" with the first gpu_smoke.sh device call (benchmarks/e2e/README.md)."

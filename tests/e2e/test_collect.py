@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from benchmarks.e2e.collect import collect, lookup, prompt_index, resume_check
+from benchmarks.e2e.collect import collect, lookup, prompt_index, resume_check, summarize
 from benchmarks.e2e.passrate import measure
 from benchmarks.e2e.rehearsal_log import write_run
 
@@ -25,6 +25,16 @@ def test_resume_check_by_hand():
     assert resume_check(original, [same[0], _rec(8, [99])])["same_batches"] is False
     assert resume_check(original, [same[0], _rec(8, [8], pool=39)])["same_batches"] is False
     assert resume_check(original, [])["same_batches"] is False  # nothing compared proves nothing
+
+
+def test_step_time_ratio_by_hand():
+    """Step 1 (start-up, compilation) is left out; the median ignores one slow step (a checkpoint save)."""
+    srpo = [{"step": s, "timing_s/step": t} for s, t in zip(range(1, 6), (47.0, 10.0, 11.0, 30.0, 12.0))]
+    grpo = [{"step": s, "timing_s/step": t} for s, t in zip(range(1, 6), (45.0, 10.0, 10.0, 11.0, 12.0))]
+    out = summarize({"srpo": srpo, "grpo": grpo})
+    assert out["srpo"]["step_time_median_s"] == 11.5 and out["grpo"]["step_time_median_s"] == 10.5
+    assert out["step_time_median_ratio_srpo_over_grpo"] == pytest.approx(11.5 / 10.5)
+    assert out["step_time_ratio_srpo_over_grpo"] == pytest.approx(15.75 / 10.75)
 
 
 def test_collect_on_verl_written_files(e2e_base, e2e_data, tmp_path):

@@ -55,9 +55,14 @@ def test_card_vllm_snippet_uses_the_same_prompt_and_sampling(release_fixture, fo
 
 @pytest.mark.gpu
 @pytest.mark.slow
-def test_card_vllm_snippet_runs(release_fixture, folder):
-    """On a GPU machine: the card's vLLM snippet, with the model id pointed at the released folder."""
+def test_card_vllm_snippet_runs(release_fixture, folder, monkeypatch):
+    """On a GPU machine: the card's vLLM snippet, with the model id pointed at the released folder.
+
+    A user runs the snippet in a fresh interpreter; this pytest process has already asked torch about CUDA
+    (``import verl`` does), which poisons a forked vLLM engine, so the engine is spawned here
+    (eval.generate.start_vllm_engine explains the fault)."""
     pytest.importorskip("vllm")
+    monkeypatch.setenv("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
     card = _card(release_fixture, folder)
     code = _snippet(card, "vLLM").replace(f'"{REPO_ID}"', repr(str(folder))).replace("max_tokens=32768", "max_tokens=8")
     scope: dict = {}

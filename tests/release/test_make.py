@@ -50,7 +50,7 @@ def test_fixture_card_front_matter_is_honest(release_fixture):
     assert result["dataset"]["name"] == "AIME 2024 (local file aime24.jsonl; not a Hub dataset)"
     assert result["dataset"]["args"]["num_problems"] == 2
     (metric,) = result["metrics"]
-    assert metric["name"] == "pass@1 (avg@2, 8 new tokens)" and metric["args"]["max_new_tokens"] == 8
+    assert metric["name"] == "pass@1 (avg@2, 8 new tokens, grader math_reward)" and metric["args"]["max_new_tokens"] == 8
     assert metric["args"]["n"] == 2 and metric["verified"] is False
     assert "+base_model" not in release_fixture["make_output"]
 

@@ -149,6 +149,9 @@ BAD_TESTS = [
     {"inputs": ["1\n\n2"], "outputs": ["2"], "fn_name": "f"},
     {"inputs": [[{1, 2}]], "outputs": ["2"], "fn_name": "f"},
     {"inputs": [[object()]], "outputs": ["2"], "fn_name": "f"}, {"outputs": ["1"]}, {"input": ["1"], "output": ["1"]},
+    {"inputs": ["1"], "outputs": [10 ** 5000], "fn_name": "f"},                 # no JSON form: over 4300 digits
+    {"inputs": ["1"], "outputs": ["[" * 5000 + "]" * 5000], "fn_name": "f"},     # nested past the recursion limit
+    '{"inputs": ' + "[" * 5000 + "]" * 5000 + ', "outputs": ["1"]}',
 ]
 
 
@@ -200,3 +203,104 @@ def test_fuzzed_test_data_never_raises():
         assert row["failure"] in kinds and row["acc"] == 0.0
         math_row = compute_score("aime24", reply, value())
         assert math_row["failure"] in ("bad_ground_truth", "no_answer", "wrong_answer") and math_row["acc"] == 0.0
+
+
+# --- numbers in program output: every Decimal case is a clean verdict ---------------------------------------------
+# (got line, expected line, passes), by LiveCodeBench's rule: equal text, or the same count of tokens that Decimal
+# reads, pairwise equal. LiveCodeBench's own comparison raises on a signalling NaN; ours says "no".
+NUMBER_LINES = [
+    ("sNaN", "1", False), ("1", "sNaN", False), ("-sNaN7", "0", False), ("sNaN", "sNaN", True),  # text equal
+    ("sNaN 1", "sNaN 1.0", False),                      # a NaN, signalling or quiet, equals nothing
+    ("NaN", "nan", False), ("nan", "nan", True), ("NaN 2", "NaN 2", True), ("NaN5 2", "NaN5 2.0", False),
+    ("inf", "Infinity", True), ("-inf", "-Infinity", True), ("inf", "-inf", False), ("Infinity", "9" * 50, False),
+    ("1e999999999", "1E+999999999", True), ("10e999999998", "1e999999999", True), ("1e999999999", "1e999999998", False),
+    ("1e-999999999", "0", False),
+    ("1e99999999999999999999", "1e99999999999999999999", True),     # past Decimal's exponent range: no number...
+    ("1e99999999999999999999", "10e99999999999999999998", False),   # ...so only equal text passes
+    ("1e" + "9" * 5000, "1e" + "9" * 5000 + " ", True), ("1e" + "9" * 5000, "1E" + "9" * 5000, False),
+    ("\u0661\u0662", "12", True), ("\uff11", "1", True), ("\u0663.\u0665", "3.5", True),  # digits of any script
+    ("1_000", "1000", True), ("_1__0_", "10", True), ("in_f", "inf", True),  # CPython's decimal drops every "_"
+    ("0x10", "16", False), ("1e", "1", False), (".", "0", False),
+    ("1.", "1", True), (".5", "0.50", True), ("+1", "1", True), ("-0", "0", True), ("-0.0e5", "0", True),
+    ("1.0 2", "1 2.00", True), ("1 2", "1 2 3", False), ("1 x", "1.0 x", False),  # a non-number: only equal text
+    ("9" * 1_000_000, "9" * 999_999 + "8", False), ("0." + "0" * 1_000_000 + "1", "1e-1000001", True),
+]
+
+
+@pytest.mark.parametrize("got, expected, ok", NUMBER_LINES, ids=range(len(NUMBER_LINES)))
+def test_numbers_in_output_never_raise(got, expected, ok):
+    assert stdout_matches(got, expected) is ok
+    assert stdout_matches(f"a\n{got}\n", f"a\n{expected}") is ok
+
+
+@pytest.mark.parametrize("got, expected, ok", NUMBER_LINES, ids=range(len(NUMBER_LINES)))
+def test_numbers_agree_with_the_official_grader(got, expected, ok):
+    """eval/lcb_official.py's literal LiveCodeBench rule: same verdict; its signalling-NaN exception is a fail here."""
+    from eval.lcb_official import compare_stdout
+
+    official = compare_stdout(got, expected)
+    assert official == ("pass" if ok else "runtime_error" if "snan" in (got + expected).lower() and got != expected
+                        else "wrong_answer")
+    assert (official == "pass") is stdout_matches(got, expected)
+
+
+def test_numbers_read_exactly_whatever_the_decimal_context():
+    """Another library may lower the precision or stop trapping in this thread's context: the verdicts stay."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec, ctx.traps[decimal.InvalidOperation] = 2, False   # Decimal("abc") would now be NaN
+        ctx.Emax, ctx.Emin = 10, -10
+        assert stdout_matches("1.0001", "1.0002") is False
+        assert stdout_matches("abc", "NaN") is False and stdout_matches("1e999999999", "1E+999999999") is True
+        assert stdout_matches("sNaN", "1") is False
+
+
+def test_a_program_printing_special_numbers_scores_cleanly():
+    tests = {"inputs": ["\n"], "outputs": ["1\n"]}
+    for printed in ("sNaN", "-sNaN", "NaN", "inf", "1e99999999999999999999", "1e999999999"):
+        res = score_code(fenced(f"print({printed!r})\n"), tests, timeout_s=5)
+        assert (res["acc"], res["failure"]) == (0, "wrong_answer"), printed
+    assert score_code(fenced("print('sNaN')\n"), {"inputs": [""], "outputs": ["sNaN\n"]}, timeout_s=5)["acc"] == 1
+    assert score_code(fenced("print('1.0 2e0')\n"), {"inputs": [""], "outputs": ["1 2"]}, timeout_s=5)["acc"] == 1
+
+
+def test_return_values_python_cannot_read_are_wrong_answers():
+    """What the program sends back is hostile: deep nesting or a huge int on the result channel is no exception."""
+    assert not return_matches("[" * 100_000 + "]" * 100_000, [])     # RecursionError in json.loads
+    assert not return_matches("1" * 5000, 1)                          # over the 4300-digit limit
+    assert return_matches("[[1, 2]]", "[[1, 2]]") and return_matches("[1, 2]", ((1, 2),))
+    tests = {"inputs": ["[1, 2]"], "outputs": ["3"], "fn_name": "add"}
+    for payload in ("b'[' * 100000 + b']' * 100000", "b'1' * 5000"):
+        code = f"import os\ndef add(xs):\n    os.write(3, {payload})\n    os._exit(0)\n"
+        assert score_code(fenced(code), tests, timeout_s=5)["failure"] == "wrong_answer"
+    assert score_code(fenced("def add(xs):\n    return 10 ** 5000\n"), tests, timeout_s=5)["failure"] == "runtime_error"
+
+
+def test_expected_json_text_is_decoded_once():
+    """A LiveCodeBench expected value '"[1]"' is the string "[1]", never the list [1]."""
+    _, outputs, _ = parse_tests({"inputs": ["1"], "outputs": ['"[1]"'], "fn_name": "f"})
+    assert outputs == ["[1]"]
+    assert score_code(fenced("def f(x):\n    return '[1]'\n"), {"inputs": ["1"], "outputs": ['"[1]"'], "fn_name": "f"},
+                      timeout_s=5)["acc"] == 1
+    assert score_code(fenced("def f(x):\n    return [1]\n"), {"inputs": ["1"], "outputs": ['"[1]"'], "fn_name": "f"},
+                      timeout_s=5)["failure"] == "wrong_answer"
+
+
+# --- what a real judge accepts: the program runs as `python3 main.py` (issue 11; the full table: test_sandbox) ------
+
+
+@pytest.mark.parametrize("code, passes", [
+    ("from __future__ import annotations\nfrom typing import List\ndef f(xs: List[int]) -> int:\n    return sum(xs)\n"
+     "print(f(list(map(int, input().split()))))\n", True),
+    ('"""Sum."""\nfrom __future__ import annotations\nprint(sum(map(int, input().split())))\n', True),
+    ("#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nprint(sum(map(int, input().split())))\n", True),
+    ("import sys\nprint(sum(map(int, input().split())))\nsys.stdout.close()\n", True),
+    ("import sys\nprint(sum(map(int, input().split())))\nsys.stdout.flush()\nquit()\n", True),
+    ("import sys, threading\ndef main():\n    print(sum(map(int, input().split())))\n"
+     "threading.stack_size(1 << 26)\nthreading.Thread(target=main).start()\n", True),
+    ("import sys\nprint(sum(map(int, input().split())))\nsys.exit(1)\n", False),   # exit status 1: runtime error
+])
+def test_programs_a_real_judge_accepts(code, passes):
+    res = score_code(fenced(code), TESTS, timeout_s=5)
+    assert (res["acc"], res["failure"]) == ((1, "none") if passes else (0, "runtime_error"))

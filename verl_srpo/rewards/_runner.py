@@ -11,13 +11,32 @@ memfds, drops to the unprivileged ``uid``, lowers its rlimits, installs a seccom
 (no exec, no sockets, no ptrace; see :func:`install_seccomp`) and only then compiles and
 runs the program. After each test every process of ``uid`` is killed (daemons included).
 
-The program sees what a judge's ``python3 main.py`` gives it: the builtins (``exit`` and ``quit``
-too, which ``-S`` would drop), the usual imports of LiveCodeBench's prelude without any name that
-shadows a builtin (``from math import *`` would replace ``pow``), and a stdout whose text and binary
-layers (``print`` and ``sys.stdout.buffer.write``) share one buffer, so writes keep program order as
-under ``python -u``, still buffered underneath.
+The program sees what a judge's ``python3 main.py`` (stdin and stdout pipes) gives it, the standard
+library only:
+
+- its source: compiled from UTF-8 bytes as CPython reads a file, so whatever must come first in a module
+  works (``from __future__`` imports, after a docstring too; an encoding cookie, honoured; a BOM; a
+  shebang), and no future flag of this runner leaks in; ``main.py`` in scratch holds it (``__file__``);
+- its module: a fresh ``__main__`` in ``sys.modules`` (``solution`` for functional tests, whose
+  ``if __name__ == "__main__":`` block must not run), so ``pickle``, ``typing.get_type_hints`` and
+  ``sys.modules["__main__"]`` find the program, never this runner; ``sys.argv == ["main.py"]``;
+- its names: the builtins (``exit`` and ``quit`` too, which ``-S`` would drop), and the usual imports of
+  LiveCodeBench's prelude without any name that shadows a builtin (``from math import *`` would replace
+  ``pow``), as globals that the program's own assignments and imports override;
+- its stdout: text and binary layers (``print`` and ``sys.stdout.buffer.write``) share one buffer, so
+  writes keep program order as under ``python -u``, still buffered underneath; stderr goes nowhere;
+- its end, as CPython's (:func:`_run_script`): the exit status of ``SystemExit`` (``exit()``, ``quit()``,
+  ``sys.exit(0)`` are 0; ``sys.exit(3)``, ``sys.exit("text")`` and an uncaught exception are not, and a
+  test whose program exits non-zero is a runtime error, as on real judges); then non-daemon threads are
+  waited for (``threading.Thread(target=main).start()``), atexit callbacks run, ``sys.stdout`` and
+  ``sys.stderr`` are flushed unless closed (a failure, e.g. after ``os.close(1)`` with output still
+  buffered, is status 120), module globals are dropped (a file opened on fd 1 is flushed), and what the
+  original stdout buffers is written, so a program that closed (``sys.stdout.close()``), replaced
+  (``sys.stdout = io.StringIO()``, ``os.fdopen(1, "w")``) or detached its stdout keeps what it printed.
+  ``os._exit`` skips all that, as in CPython: output still buffered is lost.
 """
 
+import atexit
 import builtins
 import ctypes
 import io
@@ -28,8 +47,10 @@ import select
 import signal
 import sys
 import time
+import types
 
 EXIT_OK, EXIT_MEMORY, EXIT_RUNTIME, EXIT_COMPILE = 0, 93, 94, 95
+EXIT_FLUSH = 120  # CPython's status when flushing stdout at exit fails
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_NOSUID, MS_NODEV = 1, 32, 4096, 16384, 2, 4
 PR_SET_NO_NEW_PRIVS = 38
 # Inside the mount namespace these are replaced by empty read-only tmpfs (hiding sockets such as
@@ -189,13 +210,21 @@ def _audit_guard(scratch):
         real = os.path.realpath(os.fsdecode(path))
         return real == scratch or real.startswith(scratch + "/")
 
+    def writable(path):
+        """Inside scratch, or a stream of the program's own reopened by name (``/dev/stdout``, ``/dev/fd/1``,
+        ``/proc/self/fd/N``: its memfds; ``/dev/stderr``: /dev/null), as a judge's ``python3 main.py`` may."""
+        if inside(path):
+            return True
+        real = os.path.realpath(os.fsdecode(path))
+        return real == os.devnull or real.startswith("/memfd:")
+
     def hook(event, args):
         if event in BANNED_EVENTS or event.startswith("ctypes."):  # every ctypes use: loading, lookup, calls
             raise PermissionError(f"{event} is disabled in the sandbox")
         if event == "open":
             path, mode, flags = (list(args) + [None, None])[:3]
             writes = (mode and any(c in str(mode) for c in "wax+")) or (flags or 0) & WRITE_FLAGS
-            if writes and path is not None and not inside(path):
+            if writes and path is not None and not writable(path):
                 raise PermissionError("writes outside the scratch directory are disabled")
         elif event in PATH_EVENTS and not all(inside(p) for p in args[:PATH_EVENTS[event]] if p is not None):
             raise PermissionError(f"{event} outside the scratch directory is disabled")
@@ -239,36 +268,119 @@ def _child(req, code, stdin_fd, out_fd, res_fd, test_input):
         binary = io.BufferedWriter(io.FileIO(1, "w", closefd=False), buffer_size=1 << 16)
         sys.stdout = sys.__stdout__ = io.TextIOWrapper(binary, encoding="utf-8", write_through=True)
         sys.argv = ["main.py"]
+        module = _main_module(req)
     except BaseException:
         os._exit(EXIT_RUNTIME)  # sandbox setup failed: never run the program unconfined
+    try:
+        # bytes, as ``python3 main.py`` reads its file: an encoding cookie or a BOM is honoured; no future
+        # flag of this runner leaks into the program (dont_inherit)
+        compiled = compile(code.encode("utf-8", "surrogatepass"), module.__file__, "exec", dont_inherit=True)
+    except BaseException:
+        os._exit(EXIT_COMPILE)
+    if req["fn_name"] is None:
+        os._exit(_run_script(compiled, module, sys.stdout, binary, req.get("debug")))
     status = EXIT_OK
     try:
         try:
-            compiled = compile(code, "main.py", "exec")
-        except BaseException:
-            os._exit(EXIT_COMPILE)
-        env = dict(PRELUDE) if req["prelude"] else {}
-        env.update({"__name__": "__main__" if req["fn_name"] is None else "solution", "__builtins__": builtins})
-        try:
-            exec(compiled, env)
+            exec(compiled, module.__dict__)
         except SystemExit:
             pass
-        if req["fn_name"] is not None:
-            owner = env["Solution"]() if "Solution" in env else None
-            fn = getattr(owner, req["fn_name"]) if owner is not None else env[req["fn_name"]]
-            value = fn(*test_input)
-            os.write(3, json.dumps(value, default=repr).encode())
+        env = module.__dict__
+        owner = env["Solution"]() if "Solution" in env else None
+        fn = getattr(owner, req["fn_name"]) if owner is not None else env[req["fn_name"]]
+        value = fn(*test_input)
+        os.write(3, json.dumps(value, default=repr).encode())
     except MemoryError:
         status = EXIT_MEMORY
     except BaseException:
         status = EXIT_RUNTIME
         if req.get("debug"):
             sys.excepthook(*sys.exc_info())
-    try:
-        sys.stdout.flush()
-    except BaseException:
-        status = status or EXIT_RUNTIME
     os._exit(status)
+
+
+def _main_module(req):
+    """The program's module, registered in ``sys.modules`` as a script's is: ``__main__`` for a stdin program
+    (``solution`` for a functional one, so its ``if __name__ == "__main__":`` block stays off), with
+    ``__file__`` naming its source in scratch, the prelude's names (when asked) and nothing of the runner's."""
+    module = types.ModuleType("__main__" if req["fn_name"] is None else "solution")
+    if req["prelude"]:
+        module.__dict__.update(PRELUDE)
+    module.__file__ = os.path.join(req["scratch"], "main.py")
+    module.__builtins__ = builtins
+    sys.modules[module.__name__] = module
+    return module
+
+
+def _run_script(compiled, module, stdout, binary, debug=False) -> int:
+    """Run a stdin/stdout program to its end as ``python3 main.py`` does; returns its exit status.
+
+    An uncaught exception is status 1 (EXIT_MEMORY for MemoryError); ``SystemExit`` gives its code as
+    CPython does (None 0, an int its low byte, anything else 1). Then, on a clean end, what CPython's
+    ``Py_FinalizeEx`` does that a program can see: non-daemon threads are waited for, atexit callbacks run,
+    ``sys.stdout`` and ``sys.stderr`` are flushed unless closed (a failure is status 120), the module's
+    globals are dropped (their files are flushed), and what the original stdout still buffers is written
+    (a program that replaced or closed ``sys.stdout`` keeps what it printed before)."""
+    try:
+        exec(compiled, module.__dict__)
+        status = EXIT_OK
+    except SystemExit as exc:
+        status = _exit_code(exc)
+    except MemoryError:
+        return EXIT_MEMORY
+    except BaseException:
+        if debug:
+            sys.excepthook(*sys.exc_info())
+        return 1
+    if status != EXIT_OK:  # never one of the runner's own codes (memory, compile)
+        return EXIT_RUNTIME if status in (EXIT_MEMORY, EXIT_COMPILE) else status
+    for step in (_join_threads, atexit._run_exitfuncs):  # an error in either is only reported by CPython
+        try:
+            step()
+        except BaseException:
+            pass
+    status = EXIT_OK if _flush(sys.stdout) & _flush(sys.stderr) else EXIT_FLUSH
+    try:
+        module.__dict__.clear()  # files the program left open are flushed as they go
+    except BaseException:
+        pass
+    for stream in (stdout, binary):  # errors here are CPython's "Exception ignored" at teardown
+        _flush(stream)
+    return status
+
+
+def _join_threads():
+    """CPython's ``wait_for_thread_shutdown``: wait for the program's non-daemon threads."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()
+
+
+def _exit_code(exc) -> int:
+    """CPython's exit status for an uncaught ``SystemExit`` (``handle_system_exit``)."""
+    try:
+        code = exc.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return int.__and__(code, 0xFF) if -(1 << 63) <= code < (1 << 63) else 0xFF
+        return 1  # CPython prints the object to stderr (here /dev/null)
+    except BaseException:
+        return 1
+
+
+def _flush(stream) -> bool:
+    """Flush ``stream`` unless it is None or closed, as CPython's ``flush_std_files``; False when that fails."""
+    try:
+        if stream is None or stream.closed:
+            return True
+    except BaseException:
+        pass  # no usable ``closed``: try the flush, as CPython does
+    try:
+        stream.flush()
+        return True
+    except BaseException:
+        return False
 
 
 def _memfd(data=b""):
@@ -361,6 +473,17 @@ def run_one(req, code, test_input):
     return {"status": status, "out": out, "time_s": round(elapsed, 4), "detail": detail}
 
 
+def _write_source(req):
+    """The program's text as ``main.py`` in scratch (its ``__file__``), read-only, as a judge's file would be."""
+    path = os.path.join(req["scratch"], "main.py")
+    try:
+        with open(path, "wb") as f:
+            f.write(req["code"].encode("utf-8", "surrogatepass"))
+        os.chmod(path, 0o444)
+    except OSError:
+        pass  # a full scratch: the program still runs, only without its file
+
+
 def main():
     req = json.loads(sys.stdin.read())
     sys.stdin.close()
@@ -369,6 +492,7 @@ def main():
         if req["mode"] == "namespaces":
             setup_namespace(req)
         reply["seccomp"] = seccomp_works()
+        _write_source(req)
         deadline = time.monotonic() + req["limits"]["total_timeout_s"]
         for test_input in req["inputs"]:
             if reply["results"] and reply["results"][-1]["status"] in ("timeout", "compile_error"):

@@ -16,14 +16,24 @@ Comparison follows LiveCodeBench's rules (``lcb_runner/evaluation/testing_util.p
 stdout and expected are stripped, split into lines, each line stripped; the line counts must
 match; a line passes if equal, or else if both split on whitespace into the same number of
 tokens that are all numbers with equal ``Decimal`` values ("1.0" == "1", "0.50" == ".5"; no
-tolerance beyond exact decimal equality). Return values pass if equal after JSON round-trip
-(tuples become lists), or, APPS convention, if the expected value is ``[v]`` and the program
-returned ``v``.
+tolerance beyond exact decimal equality). A number is what ``Decimal`` reads, as in
+LiveCodeBench: "1e5" == "100000", "-0" == "0", "inf" == "Infinity", "1_000" == "1000" (CPython's
+``decimal`` drops every underscore), and digits of any script ("١" == "1"); it is read exactly,
+whatever the thread's decimal context.
+No program output makes the comparison raise (LiveCodeBench's own raises on a signalling NaN):
+a NaN, quiet or signalling ("nan", "sNaN", "-NaN5"), equals nothing, so its line passes only
+when equal as text; an exponent beyond Decimal's range ("1e99999999999999999999") and any other
+token ``Decimal`` refuses is no number; line and token counts are compared before any token is
+converted, and conversion is linear in the token's length. Return values pass if equal after JSON
+round-trip (tuples become lists), or, APPS convention, if the expected value is ``[v]`` and the
+program returned ``v``; what a program sends back that Python's ``json`` cannot read (an int over
+4300 digits, nesting past the recursion limit) is a wrong answer.
 
 Test data is validated first (:func:`parse_tests`): ``inputs``/``outputs`` must be lists of the same
 non-zero length; stdin/stdout values are strings, numbers or lists of them (lines); ``fn_name`` is an
 identifier; a LiveCodeBench argument string has one JSON value per line (trailing blank lines, e.g. a
-final newline, are ignored: a blank line is never a JSON value); arguments must be JSON values. Test
+final newline, are ignored: a blank line is never a JSON value); arguments and expected return values
+must have a JSON form (no int over 4300 digits, no nesting past the recursion limit). Test
 data that breaks these rules scores 0 with ``failure="bad_ground_truth"`` and never raises: an
 exception in the reward would kill the training step.
 
@@ -40,12 +50,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation, localcontext
 
 from verl_srpo.rewards.sandbox import Limits, run_program
 
 FENCE_RE = re.compile(r"(```|~~~)[^\n`~]*\n(.*?)\1", re.DOTALL)
 SCHEMA = '{"inputs": [...], "outputs": [...], "fn_name": null | "name"}'
+# The decimal context of the comparison, whatever another library did to this thread's: a malformed token and
+# a signalling NaN compared raise InvalidOperation (never a quiet NaN). Conversion and == are exact in any context.
+_EXACT = Context(traps=[InvalidOperation])
 
 
 def extract_code(reply: str) -> str | None:
@@ -60,7 +73,15 @@ def parse_tests(tests) -> tuple[list, list, str | None]:
     """Validate the canonical tests (JSON string or dict; module docstring).
 
     Returns (inputs, outputs, fn_name) ready to run and compare: stdin texts and expected stdout texts, or
-    argument lists and expected return values (or their JSON text). Raises ValueError saying what is wrong."""
+    argument lists and expected return values (decoded, as :func:`expected_value`). Raises ValueError saying
+    what is wrong (data nested too deeply for Python's recursion limit included)."""
+    try:
+        return _parse_tests(tests)
+    except RecursionError:
+        raise ValueError(f"code tests are nested too deeply; expected {SCHEMA}") from None
+
+
+def _parse_tests(tests) -> tuple[list, list, str | None]:
     if isinstance(tests, bytes):
         tests = tests.decode("utf-8", errors="replace")
     if isinstance(tests, str):
@@ -69,14 +90,15 @@ def parse_tests(tests) -> tuple[list, list, str | None]:
         except ValueError as exc:
             raise ValueError(f"code tests are not valid JSON ({exc}); expected {SCHEMA}") from None
     if not isinstance(tests, dict) or not {"inputs", "outputs"} <= set(tests):
-        raise ValueError(f"code tests must be a dict with 'inputs' and 'outputs' (and 'fn_name'), got {type(tests).__name__}"
-                         f" with keys {sorted(map(str, tests)) if isinstance(tests, dict) else '-'}; expected {SCHEMA}")
+        raise ValueError(f"code tests must be a dict with 'inputs' and 'outputs' (and 'fn_name'), got "
+                         f"{type(tests).__name__} with keys {sorted(map(str, tests)) if isinstance(tests, dict) else '-'}; expected {SCHEMA}")
     inputs, outputs = _plain(tests["inputs"]), _plain(tests["outputs"])
     if not isinstance(inputs, list) or not isinstance(outputs, list):
         raise ValueError(f"code tests' inputs and outputs must be lists, got {type(inputs).__name__} and "
                          f"{type(outputs).__name__}")
     if len(inputs) != len(outputs) or not inputs:
-        raise ValueError(f"code tests need as many inputs as outputs, at least one: got {len(inputs)} and {len(outputs)}")
+        raise ValueError(f"code tests need as many inputs as outputs, at least one: got {len(inputs)} and "
+                         f"{len(outputs)}")
     fn_name = tests.get("fn_name") or None
     if fn_name is not None and not (isinstance(fn_name, str) and fn_name.isidentifier()):
         raise ValueError(f"code tests' fn_name must be a Python identifier or null, got {fn_name!r}")
@@ -87,7 +109,7 @@ def parse_tests(tests) -> tuple[list, list, str | None]:
         json.dumps(args, allow_nan=True)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"functional test arguments must be JSON values ({exc})") from None
-    return args, outputs, fn_name  # expected values: decoded once, by return_matches
+    return args, [expected_value(v) for v in outputs], fn_name
 
 
 def _plain(value):
@@ -120,25 +142,25 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.strip().split("\n")]
 
 
-def _decimals(line: str) -> list[Decimal] | None:
+def _same_numbers(got: str, expected: str) -> bool:
+    """Both lines split into as many tokens, every one a number, pairwise equal (a NaN equals nothing).
+    Runs under ``_EXACT``: a malformed token and a signalling NaN compared raise, and mean "no"."""
+    got_tokens, exp_tokens = got.split(), expected.split()
+    if len(got_tokens) != len(exp_tokens):  # before any conversion: a long line costs nothing
+        return False
     try:
-        return [Decimal(tok) for tok in line.split()]
-    except InvalidOperation:
-        return None
+        return [Decimal(t) for t in got_tokens] == [Decimal(t) for t in exp_tokens]
+    except (ArithmeticError, ValueError):
+        return False
 
 
 def stdout_matches(got: str, expected) -> bool:
-    """LiveCodeBench's stdin/stdout rule (see the module docstring)."""
+    """LiveCodeBench's stdin/stdout rule (see the module docstring). Never raises."""
     got_lines, exp_lines = _lines(got), _lines(_text(expected))
     if len(got_lines) != len(exp_lines):
         return False
-    for g, e in zip(got_lines, exp_lines):
-        if g == e:
-            continue
-        gd, ed = _decimals(g), _decimals(e)
-        if gd is None or ed is None or gd != ed:
-            return False
-    return True
+    with localcontext(_EXACT):
+        return all(g == e or _same_numbers(g, e) for g, e in zip(got_lines, exp_lines))
 
 
 def call_args(test_input) -> list:
@@ -156,23 +178,34 @@ def call_args(test_input) -> list:
     return list(test_input) if isinstance(test_input, (list, tuple)) else [test_input]
 
 
-def _expected_value(expected):
-    if isinstance(expected, str):
-        try:
-            return json.loads(expected)
-        except ValueError:
-            return expected
-    return expected
+def expected_value(expected):
+    """A functional test's expected return value as the program's will be compared: its JSON text decoded (a
+    text that is not JSON stays itself), then through a JSON round trip (tuples become lists). ValueError when
+    it has no JSON form (an int over Python's 4300-digit limit, nesting deeper than the recursion limit)."""
+    try:
+        if isinstance(expected, str):
+            try:
+                expected = json.loads(expected)
+            except ValueError:
+                pass
+        return json.loads(json.dumps(expected, default=repr))
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"a functional test's expected value has no JSON form ({type(exc).__name__}: "
+                         f"{str(exc)[:80]})") from None
+
+
+def _same_return(got_json: str, exp) -> bool:
+    try:
+        got = json.loads(got_json)
+        return got == exp or (isinstance(exp, list) and len(exp) == 1 and got == exp[0])
+    except (ValueError, RecursionError):  # not JSON, an int over 4300 digits, nesting past the recursion limit
+        return False
 
 
 def return_matches(got_json: str, expected) -> bool:
-    """Functional-test rule: JSON-equal, or APPS' one-element list wrapping."""
-    try:
-        got = json.loads(got_json)
-    except ValueError:
-        return False
-    exp = json.loads(json.dumps(_expected_value(expected), default=repr))
-    return got == exp or (isinstance(exp, list) and len(exp) == 1 and got == exp[0])
+    """Functional-test rule: JSON-equal, or APPS' one-element list wrapping. False for anything the program
+    sent back that is not JSON Python can read. ValueError when ``expected`` has no JSON form."""
+    return _same_return(got_json, expected_value(expected))
 
 
 def score_code(solution_str: str, tests, max_tests: int = 0, *, extracted: bool = False, per_test: bool = False,
@@ -210,7 +243,7 @@ def score_code(solution_str: str, tests, max_tests: int = 0, *, extracted: bool 
     passed, failure, kinds = 0, "none", []
     for run, expected in zip(runs, outputs):
         if run.status == "ok":
-            ok = stdout_matches(run.out, expected) if fn_name is None else return_matches(run.out, expected)
+            ok = stdout_matches(run.out, expected) if fn_name is None else _same_return(run.out, expected)
             kind = "none" if ok else "wrong_answer"
         else:
             kind = "timeout" if run.status == "skipped" else run.status

@@ -30,7 +30,8 @@ Isolation (``isolation_mode()`` tells which one this machine gets):
     ``_posixsubprocess.fork_exec`` and ctypes included; no sockets; no ptrace);
   - a Python audit hook refusing every ctypes use, ``os.system``/``subprocess``/``os.exec*``/
     ``posix_spawn``, sockets, signals to other processes, and file writes, renames and deletions
-    outside scratch.
+    outside scratch (writes to the program's own streams reopened by name, ``/dev/stdout``,
+    ``/dev/fd/1``, ``/proc/self/fd/N`` of its memfds, and to ``/dev/null`` pass, as in a judge).
   It does *not* contain:
   - reads: nothing is hidden, so every file this uid can read stays readable (``/tmp``, home
     directories, and, when not root, ``/proc/<pid>/environ`` of this user's processes, secrets
