@@ -17,8 +17,7 @@ import pytest
 from omegaconf import open_dict
 from test_stages import write_parquet  # tests/ is on sys.path (pytest rootdir-relative import)
 
-from verl_srpo.testing.harness import FIT_OVERRIDES, ReplayRollout, build_trainer, fit, resume, run_steps
-from verl_srpo.testing.tiny import word_tokenizer
+from verl_srpo.rehearsal import NoModel, ReplayRollout, run_steps
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +58,8 @@ def transfer_queue():
 
 @pytest.fixture(scope="module")
 def tokenizer():
+    from verl_srpo.testing.tiny import word_tokenizer
+
     return word_tokenizer(TEXTS)
 
 
@@ -74,6 +75,8 @@ def make_trainer(compose, tokenizer, tmp_path):
             f"++data.cache_dir={tmp_path}/cache", "actor_rollout_ref.rollout.n=4", f"trainer.default_local_dir={tmp_path}/ckpt",
             "trainer.save_freq=1", "trainer.resume_mode=disable", "srpo.metrics.reflection_sample_size=64",
         ] + [f"srpo.{k}={v}" for k, v in srpo.items()]
+        from verl_srpo.testing.harness import build_trainer  # the one harness (the rehearsal's names above too)
+
         # the registered class (trainer.v1.trainer_mode=srpo), as verl's main_ppo looks it up
         return build_trainer(compose(overrides), tokenizer, ReplayRollout(tokenizer, scripted))
 
@@ -82,7 +85,7 @@ def make_trainer(compose, tokenizer, tmp_path):
 
 def test_two_epochs_hr_and_stage_switch(transfer_queue, make_trainer):
     trainer = make_trainer(**{"stages.switch_epoch": 2})
-    assert trainer.trainer_mode == "sync"
+    assert trainer.trainer_mode == "sync" and isinstance(trainer.actor_rollout_wg, NoModel)
     logged = run_steps(trainer, 1, 7)
     steps = [sorted(d) for d in trainer.agent_loop_manager.drawn]  # one submitted batch (2 fetches of 2) a step
     assert len(steps) == 7 and all(len(s) == 4 for s in steps)
@@ -127,6 +130,8 @@ def test_checkpoint_resume_draws_the_same_batches(transfer_queue, make_trainer, 
     with open_dict(resumed.config):
         resumed.config.trainer.resume_mode = "resume_path"
         resumed.config.trainer.resume_from_path = f"{tmp_path}/ckpt/global_step_3"
+    from verl_srpo.testing.harness import resume
+
     resume(resumed)  # verl's: reads data.pt into the dataloader; ours restores the sampler now
     assert resumed.global_steps == 3 and resumed.srpo_sampler.history.dropped_total == 2
     again = run_steps(resumed, 4, 8)
@@ -165,6 +170,8 @@ def fit_run(compose, tokenizer, tmp_path, caplog):
     The trainer's ``logged`` holds each step's metrics, its rollout's ``drawn`` each step's extra_info.index.
     """
     import logging
+
+    from verl_srpo.testing.harness import FIT_OVERRIDES, build_trainer, fit
 
     caplog.set_level(logging.INFO, logger="verl_srpo")
 
@@ -350,6 +357,8 @@ def test_resume_at_an_epoch_boundary_draws_the_same_batches(transfer_queue, make
     with open_dict(resumed.config):
         resumed.config.trainer.resume_mode = "resume_path"
         resumed.config.trainer.resume_from_path = f"{tmp_path}/ckpt/global_step_{save_at}"
+    from verl_srpo.testing.harness import resume
+
     resume(resumed)
     assert resumed.global_steps == save_at
     assert resumed.srpo_sampler.epoch == logged[save_at - 1]["srpo/epoch"]  # the saved epoch, not yet the next
@@ -382,6 +391,8 @@ def test_batches_carry_each_rows_domain_for_the_reward(transfer_queue, make_trai
 
 
 def test_a_domain_srpos_reward_cannot_score_stops_the_start_up(transfer_queue, compose, tokenizer, tmp_path):
+    from verl_srpo.testing.harness import FIT_OVERRIDES, build_trainer
+
     data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS + [(300, "science", "physics")])
     config = compose(["+plugin=verl_srpo", f"data.train_files=[{data}]", f"data.val_files=[{data}]",
                       "data.train_batch_size=4", "data.filter_overlong_prompts=false", f"++data.cache_dir={tmp_path}/c",

@@ -19,8 +19,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from verl_srpo.compose import compose
-
 REPO_RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "srpo" / "run_debug_1gpu.sh"
 
 
@@ -28,6 +26,7 @@ def check(overrides: list[str]) -> Any:
     """Compose and validate; print the SRPO-relevant part of the config. Exits 1 on a problem."""
     from omegaconf import OmegaConf
 
+    from verl_srpo.compose import compose
     from verl_srpo.startup import assert_ready
 
     cfg = compose(overrides)

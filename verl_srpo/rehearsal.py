@@ -34,7 +34,15 @@ from omegaconf import open_dict
 
 from verl_srpo.compose import compose, compose_verl
 from verl_srpo.prompts import chat_messages
-from verl_srpo.testing.harness import FIT_OVERRIDES, Outcome, ReplayRollout, build_trainer, fit, run_steps
+from verl_srpo.testing.harness import (  # noqa: F401  (NoModel: tests/test_trainer.py imports it from here)
+    FIT_OVERRIDES,
+    NoModel,
+    Outcome,
+    ReplayRollout,
+    build_trainer,
+    fit,
+    run_steps,
+)
 from verl_srpo.testing.tiny import word_tokenizer
 
 BUNDLED = Path(__file__).parent / "data" / "rehearsal.jsonl"
