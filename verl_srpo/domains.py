@@ -11,8 +11,8 @@ The rule, for a row of verl's RL data (``shared/SRPO.md`` "Two stages": stage 1 
 4. Else the row cannot be placed.
 
 The SRPO trainer classifies every training and validation row when it reads the data, before any
-rollout (:func:`verl_srpo.stages.classify_table`, :meth:`verl_srpo.trainer.SRPOTrainer._init_dataloader`): a row
-it cannot place, or whose labels disagree, stops the run, naming the data sources and what to set. Each
+rollout (:func:`verl_srpo.stages.classify_table`, ``SRPOTrainer.after_dataloaders``): a row it cannot
+place, or whose labels disagree, stops the run, naming the data sources and what to set. Each
 batch then carries the row's domain in ``extra_info.domain`` (:class:`WithDomains`), which is what verl hands
 the reward function, so the reward (:func:`verl_srpo.rewards.resolve_domain`, this rule on what it is given)
 sees the domain the sampler drew the row for, whatever the row's own columns.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import functools
 import typing
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar, Optional
 
 from omegaconf import OmegaConf
@@ -293,12 +293,6 @@ def srpo_options(cfg: Any) -> SRPOConfig:
     """The ``srpo`` block of a composed verl config, typed (a config without the block gets the defaults).
     Raises :class:`OptionsError`."""
     return build(SRPOConfig, None if cfg is None else cfg.get("srpo", None))
-
-
-def default(cls: type, name: str) -> Any:
-    """The default of field ``name`` of ``cls``."""
-    f = next(f for f in fields(cls) if f.name == name)
-    return f.default if f.default is not MISSING else f.default_factory()
 
 
 @functools.lru_cache(maxsize=32)
