@@ -14,17 +14,6 @@ from pathlib import Path
 
 from verl_srpo.eval.errors import ModelNotFound, Unavailable, cache_miss, first_line
 
-_CHUNK = 1 << 20
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _combine(named_digests: list[tuple[str, str]]) -> str:
     digest = hashlib.sha256()
     for name, file_digest in sorted(named_digests):
@@ -38,11 +27,13 @@ def local_fingerprint(model_dir: str | Path) -> str:
     Raises ``FileNotFoundError`` when the directory holds no safetensors file (e.g. ``.bin`` only):
     convert it with ``save_pretrained(..., safe_serialization=True)``.
     """
+    from verl_srpo.hashing import sha256_file
+
     root = Path(model_dir)
     files = sorted(root.glob("*.safetensors"))
     if not files:
         raise ModelNotFound(f"no *.safetensors in {root}: save the model with safe_serialization=True")
-    return _combine([(f.name, _file_sha256(f)) for f in files])
+    return _combine([(f.name, sha256_file(f)) for f in files])
 
 
 def hub_fingerprint(repo_id: str, revision: str | None = None) -> dict:

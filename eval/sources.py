@@ -6,7 +6,6 @@ or the sha256 of each local file), so a result can always be traced to the exact
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -18,16 +17,14 @@ from verl_srpo.eval.errors import DatasetError, DatasetNotFound, Unavailable, ca
 DATA_SUFFIXES = (".parquet", ".jsonl", ".json")
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def local_files(path: Path, keep: Callable[[str], bool]) -> tuple[list[Path], dict]:
     """Data files of a local file or directory (recursively), filtered by name."""
+    from verl_srpo.hashing import sha256_file
+
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and keep(p.name))
     if not files:
         raise DatasetNotFound(f"no dataset files in {path}: pass a {'/'.join(DATA_SUFFIXES)} file or a folder of them")
-    prov = {"source": str(path), "revision": None, "files": {f.name: "sha256:" + _sha256(f) for f in files}}
+    prov = {"source": str(path), "revision": None, "files": {f.name: "sha256:" + sha256_file(f) for f in files}}
     return files, prov
 
 

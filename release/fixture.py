@@ -25,55 +25,25 @@ _CORPUS = [
     "Wait, let me recheck and verify: 1 + 1 = 2. </think> <answer> 2 </answer>",
     "Write a complete Python 3 solution. Put the final program in one fenced code block ```python```.",
 ]
-SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-# Qwen2.5's ChatML template, cut down: the release checks that a chat template ships.
-CHAT_TEMPLATE = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
-    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 
 
 def build_tokenizer(vocab_size: int = 384):
-    """A byte-level BPE tokenizer trained offline on ``_CORPUS``, as a ``PreTrainedTokenizerFast``."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    """A byte-level BPE tokenizer trained offline on ``_CORPUS``, with Qwen2.5's special tokens and a cut-down
+    ChatML chat template (the release checks that a chat template ships)."""
+    from verl_srpo.testing.tiny import ENDOFTEXT, bpe_tokenizer
 
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
-    tok.train_from_iterator(_CORPUS * 4, trainer=trainer)
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>", chat_template=CHAT_TEMPLATE
-    )
-
-
-def tiny_qwen2_config(vocab_size: int):
-    """A 2-layer Qwen2 with the real architecture (GQA, untied head), ~0.1 M parameters."""
-    from transformers import Qwen2Config
-
-    return Qwen2Config(
-        vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-        tie_word_embeddings=False, bos_token_id=0, eos_token_id=0, architectures=["Qwen2ForCausalLM"],
-    )  # fmt: skip
+    return bpe_tokenizer(_CORPUS * 4, vocab_size, eos=ENDOFTEXT, pad=ENDOFTEXT)
 
 
 def build_base_model(out_dir: str | Path, seed: int = 0) -> Path:
-    """A random tiny Qwen2 saved as a Hugging Face folder: the stand-in for ``Qwen/Qwen2.5-32B``."""
-    import torch
-    from transformers import AutoModelForCausalLM, GenerationConfig
+    """A random tiny Qwen2 saved as a Hugging Face folder: the stand-in for ``Qwen/Qwen2.5-32B``: 2 layers, GQA
+    (4 heads, 2 KV heads), an untied head, ~0.1 M parameters. Qwen2.5 base ships a generation_config.json;
+    verl copies it into the checkpoint's huggingface/."""
+    from verl_srpo.testing.tiny import tiny_qwen2
 
-    torch.manual_seed(seed)
-    tokenizer = build_tokenizer()
-    model = AutoModelForCausalLM.from_config(tiny_qwen2_config(len(tokenizer)), dtype=torch.float32)
-    # Qwen2.5 base ships a generation_config.json; verl copies it into the checkpoint's huggingface/.
-    model.generation_config = GenerationConfig(bos_token_id=0, eos_token_id=0, max_new_tokens=2048)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    return Path(out_dir)
+    return tiny_qwen2(out_dir, build_tokenizer(), seed=seed, num_attention_heads=4, num_key_value_heads=2,
+                      max_position_embeddings=512, tie_word_embeddings=False, bos_token_id=0,
+                      generation={"bos_token_id": 0, "eos_token_id": 0, "max_new_tokens": 2048})
 
 
 def _save_rank(rank: int, world_size: int, init_file: str, actor_dir: str, base_dir: str) -> None:
@@ -149,7 +119,7 @@ def write_run_config(path: str | Path, base_model: str | Path) -> Path:
     """
     from omegaconf import OmegaConf
 
-    from verl_srpo.cli import compose_verl
+    from verl_srpo.compose import compose_verl
 
     overrides = [
         "+plugin=verl_srpo",

@@ -100,11 +100,9 @@ def local_oid(path: Path, lfs: bool, content: bytes | None = None) -> str:
     if content is not None:
         return ("lfs:" + hashlib.sha256(content).hexdigest()) if lfs else "git:" + git_hash(content)
     if lfs:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-        return "lfs:" + digest.hexdigest()
+        from verl_srpo.hashing import sha256_file
+
+        return "lfs:" + sha256_file(path)
     return "git:" + git_hash(path.read_bytes())
 
 

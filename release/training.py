@@ -83,12 +83,15 @@ def _fmt(value) -> str:
 
 
 def _srpo_rows(config, prefix: str = "") -> list[tuple[str, str]]:
-    """Every key named ``srpo*`` (the plugin's namespace), flattened to ``(dotted key, value)`` leaves."""
+    """Every key named ``srpo*`` (the plugin's namespace), flattened to ``(dotted key, value)`` leaves; the
+    ``_target_`` keys (the options' dataclasses) are not options and are left out."""
     from omegaconf import DictConfig, OmegaConf
 
     rows = []
-    for key in config:
-        path, node = f"{prefix}{key}", config._get_node(key)
+    for key, node in config.items_ex(resolve=False):
+        path = f"{prefix}{key}"
+        if key == "_target_":
+            continue
         if str(key).startswith("srpo"):
             value = _get(config, str(key)) if not isinstance(node, DictConfig) else None
             if isinstance(node, DictConfig):
@@ -103,6 +106,8 @@ def _srpo_rows(config, prefix: str = "") -> list[tuple[str, str]]:
 def _flatten(tree: dict, prefix: str = "") -> list[tuple[str, object]]:
     out = []
     for key, value in tree.items():
+        if key == "_target_":
+            continue
         if isinstance(value, dict):
             out += _flatten(value, f"{prefix}{key}.")
         else:

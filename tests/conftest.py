@@ -55,7 +55,7 @@ def compose():
     """``compose(overrides) -> DictConfig``: verl's ppo_trainer composed through Hydra, as main_ppo does."""
     from hydra.core.global_hydra import GlobalHydra
 
-    from verl_srpo.cli import compose_verl
+    from verl_srpo.compose import compose_verl
 
     yield compose_verl
     GlobalHydra.instance().clear()

@@ -1,15 +1,14 @@
 """One prompt everywhere: the chat template verl trains with renders exactly the R1-Zero text eval uses."""
 
 import pytest
-from tokenizers import Tokenizer, models
-from transformers import PreTrainedTokenizerFast
 
 from verl_srpo.prompts import R1_ZERO_CHAT_TEMPLATE, R1_ZERO_SYSTEM, chat_messages, r1_zero_text
+from verl_srpo.testing.tiny import word_tokenizer
 
 
 @pytest.mark.parametrize("domain", ["math", "code"])
 def test_chat_template_renders_the_r1_zero_text(domain):
-    tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel({"[UNK]": 0}, unk_token="[UNK]")))
+    tok = word_tokenizer([])
     tok.chat_template = R1_ZERO_CHAT_TEMPLATE
     question = "What is 1 + 1?"
     rendered = tok.apply_chat_template(chat_messages(question, domain), tokenize=False, add_generation_prompt=True)

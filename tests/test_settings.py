@@ -3,13 +3,13 @@
 import pytest
 from omegaconf import OmegaConf
 
-from verl_srpo.settings import SRPOConfigError, config_problems, validate
+from verl_srpo.settings import SRPOConfigError, config_problems
 
 GOOD = ["+plugin=verl_srpo", "actor_rollout_ref.rollout.n=8"]
 
 
 def test_a_good_config_passes(compose):
-    validate(compose(GOOD))
+    assert config_problems(compose(GOOD)) == []
 
 
 def _one_problem(cfg, *needles):
@@ -52,10 +52,17 @@ def test_plain_string_plugin_key_is_the_missing_search_path():
 
 
 def test_all_problems_are_reported_at_once(compose):
-    cfg = compose(["+plugin=verl_srpo", "data.dataloader_num_workers=2", "+srpo.typo=1"])
+    from verl_srpo.startup import assert_ready
+
+    cfg = compose(["+plugin=verl_srpo", "data.dataloader_num_workers=2", "+srpo.typo=1",
+                   "srpo.history.min_pool_size=2.5", "reward.custom_reward_function.reward_kwargs.lang_penalty=-1"])
     with pytest.raises(SRPOConfigError) as err:
-        validate(cfg)
-    assert "1. " in str(err.value) and "3. " in str(err.value)
+        assert_ready(cfg)
+    message = str(err.value)
+    assert message.startswith("verl-srpo cannot start:") and "5. " in message and "6. " not in message
+    for needle in ("rollout.n=1", "dataloader_num_workers=2", "unknown key `srpo.typo`",
+                   "srpo.history.min_pool_size=2.5 must be an integer", "reward_kwargs.lang_penalty=-1 must be >= 0"):
+        assert needle in message, message
 
 
 def test_plain_grpo_is_not_our_business(compose):
@@ -64,18 +71,46 @@ def test_plain_grpo_is_not_our_business(compose):
 
 def test_reward_options_are_checked_before_any_rollout(compose):
     cfg = compose([*GOOD, "+reward.custom_reward_function.reward_kwargs.format_wieght=0.2"])
-    _one_problem(cfg, "format_wieght", "did you mean 'format_weight'")
-    _one_problem(compose([*GOOD, "reward.custom_reward_function.reward_kwargs.code_timeout_s=0"]), "code_timeout_s")
+    _one_problem(cfg, "unknown key `reward.custom_reward_function.reward_kwargs.format_wieght`",
+                 "Did you mean `reward.custom_reward_function.reward_kwargs.format_weight`")
+    _one_problem(compose([*GOOD, "reward.custom_reward_function.reward_kwargs.code_timeout_s=0"]),
+                 "reward.custom_reward_function.reward_kwargs.code_timeout_s=0 must be > 0")
+    _one_problem(compose([*GOOD, "reward.custom_reward_function.reward_kwargs.code_max_tests=all"]),
+                 "code_max_tests='all' must be an integer")
 
 
-def test_plugin_selects_srpo_reward_with_its_documented_defaults(compose):
-    import dataclasses
-
-    from verl_srpo.rewards.options import RewardOptions
-
+def test_plugin_selects_srpo_reward(compose):
     fn = compose(GOOD).reward.custom_reward_function
     assert (fn.path, fn.name) == ("pkg://verl_srpo.rewards", "compute_score")
-    assert dict(fn.reward_kwargs) == dataclasses.asdict(RewardOptions())  # the yaml and the dataclass agree
+
+
+def test_the_yaml_holds_the_dataclass_defaults(compose):
+    """One schema: every yaml block with a _target_ is built by verl's own converter into our dataclass, and the
+    values the yaml shows are the dataclass's defaults (the reward's sandbox limits are the sandbox's)."""
+    import dataclasses
+
+    from verl.utils.config import omega_conf_to_dataclass
+
+    from verl_srpo.config.schema import RewardConfig, SRPOAlgoConfig, SRPOConfig, srpo_options
+    from verl_srpo.rewards.sandbox import Limits
+
+    cfg = compose(GOOD)
+    srpo = omega_conf_to_dataclass(cfg.srpo)
+    reward = omega_conf_to_dataclass(cfg.reward.custom_reward_function.reward_kwargs)
+    algorithm = omega_conf_to_dataclass(cfg.algorithm)
+    assert (type(srpo), type(reward), type(algorithm)) == (SRPOConfig, RewardConfig, SRPOAlgoConfig)
+
+    def values(tree):
+        tree = tree if isinstance(tree, dict) else dataclasses.asdict(tree)
+        return {k: values(v) if isinstance(v, dict) and k != "stage2_weights" else v for k, v in tree.items()
+                if k != "_target_"}
+
+    yaml = OmegaConf.to_container(cfg, resolve=True)
+    assert values(yaml["srpo"]) == values(SRPOConfig()) == values(srpo) == values(srpo_options(cfg))
+    assert values(yaml["reward"]["custom_reward_function"]["reward_kwargs"]) == values(RewardConfig()) == values(reward)
+    assert (RewardConfig().code_timeout_s, RewardConfig().code_memory_mb) == (Limits().timeout_s, Limits().memory_mb)
+    assert algorithm.srpo_zero_truncated_adv is SRPOAlgoConfig().srpo_zero_truncated_adv is True
+    assert algorithm.srpo_max_response_length == cfg.actor_rollout_ref.rollout.response_length
 
 
 def test_truncation_length_must_be_the_rollouts(compose):
@@ -97,6 +132,12 @@ def test_correct_threshold_range(compose, value):
 
 def test_hr_switch_must_be_a_boolean(compose):
     _one_problem(compose([*GOOD, "srpo.history.enable='false'"]), "srpo.history.enable='false' must be true or false")
+
+
+def test_a_quoted_boolean_for_the_estimator_is_refused(compose):
+    """verl hands the estimator its raw algorithm block: a quoted 'false' would read as true there."""
+    _one_problem(compose([*GOOD, "algorithm.srpo_zero_truncated_adv='false'"]),
+                 "algorithm.srpo_zero_truncated_adv='false' must be true or false (unquoted)")
 
 
 def test_train_batch_must_be_whole_fetches(compose):

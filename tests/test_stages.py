@@ -41,7 +41,7 @@ def test_read_rows_with_ability_and_data_source_fallback(tmp_path):
 
 def test_rows_without_domain_fail_with_the_sources(tmp_path):
     path = write_parquet(tmp_path / "d.parquet", [(1, "math", "a"), (2, None, "mystery")])
-    with pytest.raises(ValueError, match=r"1 training rows have no domain.*mystery.*data_source_domains"):
+    with pytest.raises(ValueError, match=r"1 training rows cannot be placed in a domain.*mystery.*data_source_domains"):
         read_rows(dataset(path), "ability", {})
 
 

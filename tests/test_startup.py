@@ -62,3 +62,45 @@ def test_hidden_search_path_plugin_fails_loudly(run_cli, tmp_path):
     assert proc.returncode != 0
     assert "cannot find verl-srpo's search-path plugin" in proc.stderr
     assert "adv_estimator" not in proc.stdout
+
+
+# --- the installed verl: its version range and the private members verl-srpo overrides (verl_srpo/_verl.py) ---
+
+
+def test_a_verl_outside_the_supported_range_is_said_first_and_alone(monkeypatch):
+    from importlib.metadata import PackageNotFoundError
+
+    from verl_srpo import _verl
+
+    monkeypatch.setattr(_verl, "version", lambda name: "0.10.0")
+    problems = install_problems()
+    assert len(problems) == 1 and "verl 0.10.0 is installed; verl-srpo supports verl>=0.9.1,<0.10" in problems[0]
+    assert "pip install 'verl[verl-core]>=0.9.1,<0.10' (or pin verl==0.9.1)" in problems[0]
+
+    def missing(name):
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(_verl, "version", missing)
+    assert install_problems() == ["verl is not installed in this interpreter: pip install 'verl[verl-core]>=0.9.1,<0.10' "
+                                  "(or pin verl==0.9.1)."]
+
+
+def test_a_verl_without_an_overridden_private_step_is_refused(monkeypatch):
+    from verl.trainer.ppo.v1.trainer_base import PPOTrainer
+
+    monkeypatch.setattr(PPOTrainer, "_init_dataloader", None)  # as a verl that renamed it
+    problems = install_problems()
+    assert any("verl's PPOTrainerSync has no `_init_dataloader`" in p and "pin verl==0.9.1" in p for p in problems)
+
+
+def test_the_supported_range_is_the_one_pyproject_declares():
+    import tomllib
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    from verl_srpo._verl import VERL_SUPPORTED
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    verl = [Requirement(d) for d in pyproject["project"]["dependencies"] if Requirement(d).name == "verl"]
+    assert len(verl) == 1 and str(verl[0].specifier) == str(Requirement(f"verl{VERL_SUPPORTED}").specifier)

@@ -1,13 +1,13 @@
 """The registered SRPO trainer driven through verl's own step loop with a real TransferQueue.
 
-No model: the rollout is scripted. The rehearsal's ``ReplayRollout`` stands where verl's AgentLoopManager
-stands (``generate_sequences``) and writes trajectory rows into TransferQueue the way verl's agent loop
-does (prompt fields, ``extra_fields.reward_extra_info``, a ``response_len`` tag, then the prompt's
-``finished`` status). Each step runs verl's real ``step()``: ``prepare_step`` draws the batch through
-the SRPO dataloader and submits it, verl's ``ReplayBuffer.sample`` collects the groups, and the SRPO
-override records the outcomes. Only ``_step_once``'s model part (log-probs, advantage, update) is
-left out: the instance's ``_step_once`` samples and returns the batch. Checkpoints go through verl's
-real ``_save_checkpoint`` / ``_load_checkpoint`` (``data.pt``) with a no-op actor worker group.
+No model: the rollout is scripted, through the package's one harness (``verl_srpo.testing.harness``). Its
+``ReplayRollout`` stands where verl's AgentLoopManager stands (``generate_sequences``) and writes trajectory
+rows into TransferQueue the way verl's agent loop does (prompt fields, ``extra_fields.reward_extra_info``, a
+``response_len`` tag, then the prompt's ``finished`` status). Each step runs verl's real ``step()``:
+``prepare_step`` draws the batch through the SRPO dataloader and submits it, verl's ``ReplayBuffer.sample``
+collects the groups, and the SRPO override records the outcomes. Only the model half of a step (log-probs,
+advantage, update) is left out. Checkpoints go through verl's real save and load (``data.pt``) with a no-op
+actor worker group.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ import pytest
 from omegaconf import open_dict
 
 from tests.test_stages import write_parquet
-from verl_srpo.rehearsal import NoModel, ReplayRollout, run_steps
+from verl_srpo.testing.harness import NoModel, ReplayRollout, run_steps
 
 pytestmark = pytest.mark.slow
 
 N = 4  # rollouts per prompt
 MATH = list(range(100, 108))  # 8 math prompts
 CODE = list(range(200, 204))  # 4 code prompts
-WORDS = ["the", "answer", "is", "wait", "let", "me", "verify", "done", "[UNK]"]
 
 
 def scripted_acc(index: int) -> list[float]:
@@ -59,12 +58,9 @@ def transfer_queue():
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
+    from verl_srpo.testing.tiny import word_tokenizer
 
-    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(WORDS)}, unk_token="[UNK]"))
-    core.pre_tokenizer = pre_tokenizers.Whitespace()
-    return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]")
+    return word_tokenizer(TEXTS)
 
 
 @pytest.fixture
@@ -79,28 +75,17 @@ def make_trainer(compose, tokenizer, tmp_path):
             f"++data.cache_dir={tmp_path}/cache", "actor_rollout_ref.rollout.n=4", f"trainer.default_local_dir={tmp_path}/ckpt",
             "trainer.save_freq=1", "trainer.resume_mode=disable", "srpo.metrics.reflection_sample_size=64",
         ] + [f"srpo.{k}={v}" for k, v in srpo.items()]
-        from verl.trainer.ppo.v1 import get_trainer_cls
+        from verl_srpo.testing.harness import build_trainer  # the one harness (the rehearsal's names above too)
 
-        cls = get_trainer_cls("srpo")  # the registered class, as verl's main_ppo looks it up
-        trainer = cls(compose(overrides))
-        trainer.tokenizer, trainer.processor = tokenizer, None
-        trainer._init_dataloader()
-        trainer.agent_loop_manager = ReplayRollout(tokenizer, scripted)
-        trainer.actor_rollout_wg = NoModel()
-
-        def sample_only(metrics, timing_raw, sample_batch_size):  # the model-free part of _step_once
-            batch, _ = trainer.replay_buffer.sample(trainer.global_steps, "train", sample_batch_size)
-            return batch
-
-        trainer._step_once = sample_only
-        return trainer
+        # the registered class (trainer.v1.trainer_mode=srpo), as verl's main_ppo looks it up
+        return build_trainer(compose(overrides), tokenizer, ReplayRollout(tokenizer, scripted))
 
     return _make
 
 
 def test_two_epochs_hr_and_stage_switch(transfer_queue, make_trainer):
     trainer = make_trainer(**{"stages.switch_epoch": 2})
-    assert trainer.trainer_mode == "sync"
+    assert trainer.trainer_mode == "sync" and isinstance(trainer.actor_rollout_wg, NoModel)
     logged = run_steps(trainer, 1, 7)
     steps = [sorted(d) for d in trainer.agent_loop_manager.drawn]  # one submitted batch (2 fetches of 2) a step
     assert len(steps) == 7 and all(len(s) == 4 for s in steps)
@@ -145,7 +130,9 @@ def test_checkpoint_resume_draws_the_same_batches(transfer_queue, make_trainer, 
     with open_dict(resumed.config):
         resumed.config.trainer.resume_mode = "resume_path"
         resumed.config.trainer.resume_from_path = f"{tmp_path}/ckpt/global_step_3"
-    resumed._load_checkpoint()  # verl's: reads data.pt into the dataloader; ours restores the sampler now
+    from verl_srpo.testing.harness import resume
+
+    resume(resumed)  # verl's: reads data.pt into the dataloader; ours restores the sampler now
     assert resumed.global_steps == 3 and resumed.srpo_sampler.history.dropped_total == 2
     again = run_steps(resumed, 4, 8)
     assert resumed.agent_loop_manager.drawn == tail_drawn
@@ -169,7 +156,7 @@ def test_registration_survives_a_reload():
 
 # ---------------------------------------------------------------- through verl's own fit() (issue 18)
 # Each run below is verl's PPOTrainer.fit(): its step and epoch counting, saves by trainer.save_freq, and
-# _load_checkpoint for resumes; the rehearsal harness (verl_srpo/rehearsal.py) replays the rollouts.
+# _load_checkpoint for resumes; the harness (verl_srpo/testing/harness.py) replays the rollouts.
 
 MATH_ROWS = [(i, "math", "gsm8k") for i in MATH]
 CODE_ROWS = [(i, "code", "lcb") for i in CODE]
@@ -184,7 +171,7 @@ def fit_run(compose, tokenizer, tmp_path, caplog):
     """
     import logging
 
-    from verl_srpo.rehearsal import FIT_OVERRIDES, build_trainer, fit
+    from verl_srpo.testing.harness import FIT_OVERRIDES, build_trainer, fit
 
     caplog.set_level(logging.INFO, logger="verl_srpo")
 
@@ -370,7 +357,9 @@ def test_resume_at_an_epoch_boundary_draws_the_same_batches(transfer_queue, make
     with open_dict(resumed.config):
         resumed.config.trainer.resume_mode = "resume_path"
         resumed.config.trainer.resume_from_path = f"{tmp_path}/ckpt/global_step_{save_at}"
-    resumed._load_checkpoint()
+    from verl_srpo.testing.harness import resume
+
+    resume(resumed)
     assert resumed.global_steps == save_at
     assert resumed.srpo_sampler.epoch == logged[save_at - 1]["srpo/epoch"]  # the saved epoch, not yet the next
     again = run_steps(resumed, save_at + 1, last)
@@ -385,3 +374,28 @@ def test_the_boundary_schedule_the_resume_cases_rely_on(transfer_queue, make_tra
     assert [m["srpo/dropped_total"] for m in logged] == [0, 0, 2, 2, 2, 3, 3]
     epochs = [m["srpo/epoch"] for m in logged]
     assert epochs[0] == epochs[1] < epochs[2] < epochs[3] == epochs[4] < epochs[5] == epochs[6]
+
+
+# --- each row's domain, by the one rule (verl_srpo/domains.py), reaches the reward in extra_info.domain ---------------
+
+
+def test_batches_carry_each_rows_domain_for_the_reward(transfer_queue, make_trainer):
+    trainer = make_trainer()
+    val = next(iter(trainer.val_dataloader))  # the whole validation set, as verl's _validate draws it
+    assert {i["index"]: i["domain"] for i in val["extra_info"]} == {**dict.fromkeys(MATH, "math"),
+                                                                      **dict.fromkeys(CODE, "code")}
+    train = next(iter(trainer.train_dataloader))  # the first fetch of stage 1
+    sampler = trainer.srpo_sampler
+    ranks = sampler.ranks(np.array([i["index"] for i in train["extra_info"]]))
+    assert [i["domain"] for i in train["extra_info"]] == [sampler.plan.name(c) for c in sampler.domain[ranks]]
+
+
+def test_a_domain_srpos_reward_cannot_score_stops_the_start_up(transfer_queue, compose, tokenizer, tmp_path):
+    from verl_srpo.testing.harness import FIT_OVERRIDES, build_trainer
+
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS + [(300, "science", "physics")])
+    config = compose(["+plugin=verl_srpo", f"data.train_files=[{data}]", f"data.val_files=[{data}]",
+                      "data.train_batch_size=4", "data.filter_overlong_prompts=false", f"++data.cache_dir={tmp_path}/c",
+                      "actor_rollout_ref.rollout.n=4", *FIT_OVERRIDES])
+    with pytest.raises(ValueError, match=r"training rows of domain \['science'\]: SRPO's reward"):
+        build_trainer(config, tokenizer, ReplayRollout(tokenizer, scripted))

@@ -63,6 +63,8 @@ import pandas as pd
 import torch
 from verl.trainer.ppo.core_algos import register_adv_est
 
+from verl_srpo.config.schema import SRPOAlgoConfig
+
 NAME = "srpo"
 EPS = 1e-6
 DEGENERATE_ULPS = 4  # a group spread within this many ulps of its magnitude is rounding noise (module docstring)
@@ -153,12 +155,13 @@ def compute_srpo_outcome_advantage(
         token_level_rewards: (bs, L), the outcome reward sits on one token of each row.
         response_mask: (bs, L), 1 on response tokens.
         index: (bs,), the prompt id (verl's ``uid``) that groups the ``rollout.n`` responses.
-        config: verl's ``algorithm`` config. Reads ``norm_adv_by_std_in_grpo`` (default True),
-            ``srpo_zero_truncated_adv`` (default True) and ``srpo_max_response_length``.
+        config: verl's ``algorithm`` config (a DictConfig, or :class:`~verl_srpo.config.schema.SRPOAlgoConfig`).
+            Reads ``norm_adv_by_std_in_grpo`` (default True), ``srpo_zero_truncated_adv`` (default: the
+            dataclass's, True) and ``srpo_max_response_length``.
     """
     if norm_adv_by_std_in_grpo is None:
         norm_adv_by_std_in_grpo = bool(_setting(config, "norm_adv_by_std_in_grpo", True))
-    zero_truncated = bool(_setting(config, "srpo_zero_truncated_adv", True))
+    zero_truncated = bool(_setting(config, "srpo_zero_truncated_adv", SRPOAlgoConfig.srpo_zero_truncated_adv))
     with torch.no_grad():
         scores = token_level_rewards.sum(dim=-1)
         gid, num_groups = group_ids(index)

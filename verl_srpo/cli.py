@@ -32,26 +32,11 @@ KITS = {
 }
 
 
-def compose_verl(overrides: list[str]) -> Any:
-    """verl's ``ppo_trainer`` config composed through Hydra with ``overrides``, as ``main_ppo`` composes it."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-
-    GlobalHydra.instance().clear()
-    with initialize_config_module(config_module="verl.trainer.config", version_base=None):
-        return hydra_compose(config_name="ppo_trainer", overrides=list(overrides))
-
-
-def compose(overrides: list[str]) -> Any:
-    """verl's ``ppo_trainer`` config with ``+plugin=verl_srpo`` and ``overrides``."""
-    return compose_verl(["+plugin=verl_srpo", *overrides])
-
-
 def check(overrides: list[str]) -> Any:
     """Compose and validate; print the SRPO-relevant part of the config. Exits 1 on a problem."""
     from omegaconf import OmegaConf
 
+    from verl_srpo.compose import compose
     from verl_srpo.startup import assert_ready
 
     cfg = compose(overrides)

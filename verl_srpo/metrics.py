@@ -27,6 +27,7 @@ class StepRows:
     acc: np.ndarray  # accuracy from the reward function
     score: np.ndarray  # the (shaped) reward score
     length: np.ndarray  # response length in tokens
+    math_verify_errors: int = 0  # math-verify checks that failed to run in the step (verl_srpo.rewards.math)
 
 
 def _reward_info(extra_fields: Any) -> dict:
@@ -56,7 +57,8 @@ def read_step(batch: Any, acc_key: str = "acc") -> StepRows:
     tags = [batch.tags[i] for i in real]
     length = np.array([float(tag.get("response_len", np.nan)) for tag in tags])
     uid = np.array([k.split("_", 1)[0] for k in keys], dtype=object)
-    return StepRows(keys, uid, np.asarray(list(data["index"]), dtype=np.int64), acc, score, length)
+    errors = int(sum(float(info.get("math_verify_errors", 0)) for info in infos))
+    return StepRows(keys, uid, np.asarray(list(data["index"]), dtype=np.int64), acc, score, length, errors)
 
 
 def identical_group_fraction(uid: np.ndarray, acc: np.ndarray) -> float:

@@ -1,20 +1,20 @@
 """Start-up validation of the composed verl config for SRPO.
 
-Every rule returns messages that say what is wrong and what to set instead; :func:`validate`
-raises them all at once. The shipped ``plugin/verl_srpo.yaml`` is the schema: it documents every
-SRPO key once, and a key that is not in it is unknown (with a "did you mean" suggestion).
+Every rule returns messages that say what is wrong and what to set instead;
+:func:`verl_srpo.startup.assert_ready` raises them all at once. The options themselves (types, defaults,
+ranges, unknown keys) are the dataclasses of :mod:`verl_srpo.config.schema`; the rules here are the ones
+that span several of verl's blocks.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterator
-from functools import lru_cache
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf import OmegaConf
+
+from verl_srpo.config.schema import RewardConfig, SRPOAlgoConfig, SRPOConfig, check, load
 
 PLUGIN_YAML = Path(__file__).parent / "config" / "plugin" / "verl_srpo.yaml"
 TRAINER_MODE = "srpo"
@@ -23,12 +23,6 @@ ESTIMATOR = "srpo"
 
 class SRPOConfigError(ValueError):
     """The config cannot work with SRPO; the message lists every problem and its fix."""
-
-
-@lru_cache(maxsize=1)
-def shipped_defaults() -> DictConfig:
-    """The plugin yaml as shipped (unresolved): the schema of the ``srpo`` and ``algorithm.srpo_*`` keys."""
-    return OmegaConf.load(PLUGIN_YAML)
 
 
 def _get(cfg: Any, dotted: str, default: Any = None) -> Any:
@@ -82,14 +76,13 @@ def _group_size(cfg: Any) -> list[str]:
 
 def _truncation(cfg: Any) -> list[str]:
     """The estimator zeroes responses of exactly the rollout's length: the two must agree."""
-    zero = _get(cfg, "algorithm.srpo_zero_truncated_adv", True)
     if not uses_srpo_estimator(cfg):
         return []
-    if not isinstance(zero, bool):
-        return [f"algorithm.srpo_zero_truncated_adv={zero!r} must be true or false (unquoted)."]
-    if not zero:
-        return []
-    limit = _get(cfg, "algorithm.srpo_max_response_length")
+    values, problems = check(SRPOAlgoConfig, cfg.get("algorithm", None), "algorithm", prefix="srpo_")
+    zero = values.get("srpo_zero_truncated_adv", SRPOAlgoConfig.srpo_zero_truncated_adv)
+    if problems or not zero:
+        return []  # a wrong type is said by _options
+    limit = values.get("srpo_max_response_length")
     length = _get(cfg, "actor_rollout_ref.rollout.response_length")
     if limit is None:
         return ["algorithm.srpo_zero_truncated_adv=true needs algorithm.srpo_max_response_length, which "
@@ -209,12 +202,6 @@ def _run_length(cfg: Any) -> list[str]:
     return problems
 
 
-def srpo_options(cfg: Any) -> DictConfig:
-    """The ``srpo`` block of ``cfg`` over the shipped defaults (a run without the block gets the defaults)."""
-    user = cfg.get("srpo", None) if cfg is not None else None
-    return OmegaConf.merge(shipped_defaults().srpo, user or {})
-
-
 def _filter_groups(cfg: Any) -> list[str]:
     filter_groups = _get(cfg, "algorithm.filter_groups", None)
     if uses_srpo_trainer(cfg) and filter_groups is not None and filter_groups.get("enable", False):
@@ -229,109 +216,26 @@ def _filter_groups(cfg: Any) -> list[str]:
     return []
 
 
-def _number(opts: Any, key: str, low: float, high: float | None, fix: str) -> list[str]:
-    value = OmegaConf.select(opts, key)
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= low
-    ok = ok and (high is None or value <= high)
-    bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
-    return [] if ok else [f"srpo.{key}={value!r} must be a number {bound}. {fix}"]
-
-
-def _srpo_options(cfg: Any) -> list[str]:
-    if not uses_srpo_trainer(cfg):
-        return []
-    try:
-        opts = srpo_options(cfg)
-    except (OmegaConfBaseException, ValueError, TypeError) as exc:  # a malformed block
-        return [f"the srpo block does not fit the schema in verl_srpo.yaml: {exc}"]
-    problems = []
-    threshold = OmegaConf.select(opts, "history.correct_threshold")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
-        problems.append(f"srpo.history.correct_threshold={threshold!r} must be in (0, 1]: a response counts as correct "
-                        "when acc >= it (0 would call every response correct, > 1 none). SRPO uses 1.0.")
-    for key in ("history.enable",):
-        if not isinstance(OmegaConf.select(opts, key), bool):
-            problems.append(f"srpo.{key}={OmegaConf.select(opts, key)!r} must be true or false (unquoted).")
-    problems += _number(opts, "history.readmit_fraction", 0.0, 1.0, "Set 0 to drop solved prompts for good.")
-    problems += _number(opts, "history.min_pool_size", 0, None, "Set 0 for no floor beyond one training batch.")
-    problems += _number(opts, "metrics.reflection_sample_size", 0, None, "Set 0 to turn the reflection rate off.")
-    for key, low in (("stages.switch_step", 0), ("stages.switch_epoch", 1)):
-        value = OmegaConf.select(opts, key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
-            problems.append(f"srpo.{key}={value!r} must be an integer >= {low}, or null to disable that trigger.")
-    if not list(opts.stages.stage1_domains or []):
-        problems.append("srpo.stages.stage1_domains is empty: stage 1 must draw from some domain (SRPO: [math]).")
-    weights = opts.stages.stage2_weights
-    if weights is not None:
-        values = list(weights.values()) if isinstance(weights, DictConfig) else None
-        if not values or any(not isinstance(w, (int, float)) or w < 0 for w in values) or sum(values) <= 0:
-            problems.append(
-                f"srpo.stages.stage2_weights={weights!r} must map domains to non-negative numbers with a positive sum "
-                "(e.g. {math: 1, code: 1}), or be null for the data's natural proportions."
-            )
-    if opts.metrics.reflection_sample_size and not list(opts.metrics.reflection_phrases or []):
-        problems.append("srpo.metrics.reflection_phrases is empty; set srpo.metrics.reflection_sample_size=0 instead.")
-    return problems
-
-
-# Maps whose keys are the user's own (data sources, domain names), not schema keys.
-FREE_FORM_MAPS = {"srpo.stages.data_source_domains", "srpo.stages.stage2_weights"}
-
-
-def _walk(node: Any, prefix: str) -> Iterator[tuple[str, Any]]:
-    for key in node.keys() if isinstance(node, DictConfig) else []:
-        path = f"{prefix}.{key}"
-        yield path, key
-        child = node._get_node(key)
-        if isinstance(child, DictConfig) and path not in FREE_FORM_MAPS:
-            yield from _walk(child, path)
-
-
-def _unknown(path: str, key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(str(key), known, n=1)
-    hint = f" Did you mean `{path.rsplit('.', 1)[0]}.{close[0]}`?" if close else ""
-    return f"unknown key `{path}`.{hint} Valid keys: {', '.join(sorted(known)) or '(none)'} (see verl_srpo.yaml)."
-
-
-def _unknown_keys(cfg: Any) -> list[str]:
-    schema = shipped_defaults()
-    problems = []
-    user = cfg.get("srpo", None)
-    if user is not None:
-        for path, key in _walk(user, "srpo"):
-            parent = OmegaConf.select(schema, path.rsplit(".", 1)[0])
-            if not isinstance(parent, DictConfig) or key not in parent:
-                known = list(parent.keys()) if isinstance(parent, DictConfig) else []
-                problems.append(_unknown(path, key, known))
-    algorithm = cfg.get("algorithm", None) or {}
-    known = [k for k in schema.algorithm.keys() if str(k).startswith("srpo_")]
-    for key in algorithm.keys():
-        if str(key).startswith("srpo_") and key not in known:
-            problems.append(_unknown(f"algorithm.{key}", key, known))
-    return problems
-
-
 REWARD_PATH = "pkg://verl_srpo.rewards"
 
 
-def _reward_options(cfg: Any) -> list[str]:
-    """SRPO's reward checks its kwargs on every call; check them once here, before any rollout."""
+def _options(cfg: Any) -> list[str]:
+    """The ``srpo`` block, the ``algorithm.srpo_*`` keys and SRPO's reward options against their dataclasses
+    (:mod:`verl_srpo.config.schema`): unknown keys, types and ranges, before any rollout."""
+    problems = []
+    block = cfg.get("srpo", None)
+    if block is not None or uses_srpo_trainer(cfg):
+        problems += load(SRPOConfig, block)[1]
+    problems += check(SRPOAlgoConfig, cfg.get("algorithm", None), "algorithm", prefix="srpo_")[1]
     fn = _get(cfg, "reward.custom_reward_function", {}) or {}
-    if fn.get("path", None) != REWARD_PATH:
-        return []
-    from verl_srpo.rewards.options import RewardOptions
-
-    try:
-        RewardOptions.from_kwargs(dict(fn.get("reward_kwargs", None) or {}))
-    except (TypeError, ValueError) as exc:
-        return [str(exc)]
-    return []
+    if fn.get("path", None) == REWARD_PATH:  # SRPO's reward checks its options on every call: check them once here
+        problems += load(RewardConfig, fn.get("reward_kwargs", None))[1]
+    return problems
 
 
 RULES: list[Callable[[Any], list[str]]] = [
-    _plugin_key, _pairing, _group_size, _truncation, _batch_sizes, _dataloader, _unknown_keys, _filter_groups,
-    _srpo_options, _reward_options, _run_length,
-    _context_window,
+    _plugin_key, _pairing, _group_size, _truncation, _batch_sizes, _dataloader, _options, _filter_groups,
+    _run_length, _context_window,
 ]
 
 
@@ -343,10 +247,3 @@ def config_problems(cfg: Any) -> list[str]:
 def format_problems(problems: list[str]) -> str:
     lines = [f"  {i}. {p}" for i, p in enumerate(problems, 1)]
     return "verl-srpo cannot start:\n" + "\n".join(lines)
-
-
-def validate(cfg: Any) -> None:
-    """Raise :class:`SRPOConfigError` listing every problem of ``cfg``; return quietly if there is none."""
-    problems = config_problems(cfg)
-    if problems:
-        raise SRPOConfigError(format_problems(problems))

@@ -1,7 +1,7 @@
 """SRPO's two stages (``shared/SRPO.md``, "Two stages"): math only, then math + code.
 
 * :func:`read_rows` reads each training row's stable id (``extra_info.index``) and domain once, with
-  pyarrow (about a second for a million rows).
+  pyarrow (about a second for a million rows); the domain is :mod:`verl_srpo.domains`' rule.
 * :class:`StagePlan` says which domains each stage draws and with what weights;
   :func:`step_counts` turns stage 2's weights into each step's prompts per domain.
 * :class:`StageSwitch` is the stage-switch callback: the trainer calls it before each step's batch is
@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from verl_srpo.domains import UnplacedRow, domain_of, label
 
 logger = logging.getLogger(__name__)
 logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
@@ -33,14 +36,17 @@ class Rows:
     domain_names: list[str]
 
 
-def _arrow_table(dataset: Any, columns: list[str]) -> pa.Table:
+def table_of(dataset: Any, columns: list[str]) -> pa.Table:
+    """``columns`` of ``dataset`` (verl's RLHFDataset), with ``extra_info`` and ``data_source``, as one arrow
+    table (the columns it lacks are left out)."""
     frame = getattr(dataset, "dataframe", None)
     if frame is None or not hasattr(frame, "select_columns"):
         raise ValueError(
-            f"srpo: the training dataset {type(dataset).__name__} has no Hugging Face `dataframe`; the SRPO sampler "
-            "reads `extra_info.index` and the domain field from it. Use verl's RLHFDataset (no data.custom_cls)."
+            f"srpo: the dataset {type(dataset).__name__} has no Hugging Face `dataframe`; the SRPO trainer reads "
+            "`extra_info.index` and each row's domain from it. Use verl's RLHFDataset (no data.custom_cls)."
         )
-    present = [c for c in columns if c in frame.column_names]
+    columns = [*columns, "extra_info", "data_source"]
+    present = [c for c in dict.fromkeys(columns) if c in frame.column_names]
     return frame.select_columns(present).with_format("arrow")[:]
 
 
@@ -65,43 +71,63 @@ def _ids(table: pa.Table) -> np.ndarray:
     return ids
 
 
-def _domains(table: pa.Table, field: str, data_source_domains: dict[str, str]) -> tuple[np.ndarray, list[str]]:
-    n = table.num_rows
-    if field in table.column_names:
-        values = pc.utf8_lower(pc.utf8_trim_whitespace(table.column(field).cast(pa.string())))
-        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    else:
-        values = pa.nulls(n, pa.string())
-    if data_source_domains and "data_source" in table.column_names:
-        keys = pa.array(list(data_source_domains), pa.string())
-        mapped = pa.array([str(v).lower() for v in data_source_domains.values()], pa.string())
-        where = pc.index_in(table.column("data_source").cast(pa.string()), value_set=keys)
-        values = pc.coalesce(values, pc.take(mapped, where))
-    values = pa.chunked_array([values]) if isinstance(values, pa.Array) else values
-    if values.null_count:
-        missing = pc.unique(pc.filter(table.column("data_source"), pc.is_null(values))) if "data_source" in \
-            table.column_names else pa.array(["?"])
-        raise ValueError(
-            f"srpo: {values.null_count} training rows have no domain: their `{field}` is empty and their data_source "
-            f"({missing.to_pylist()[:5]}) is not in srpo.stages.data_source_domains. Set `{field}` in the data, or "
-            "map those sources, e.g. srpo.stages.data_source_domains={<source>: math}."
-        )
-    encoded = values.combine_chunks().dictionary_encode()
+def _strings(table: pa.Table, name: str) -> pa.Array:
+    if name not in table.column_names:
+        return pa.nulls(table.num_rows, pa.string())
+    return table.column(name).combine_chunks().cast(pa.string())
+
+
+def _info_domain(table: pa.Table) -> pa.Array:
+    if "extra_info" not in table.column_names:
+        return pa.nulls(table.num_rows, pa.string())
+    column = table.column("extra_info").combine_chunks()
+    if not pa.types.is_struct(column.type) or column.type.get_field_index("domain") < 0:
+        return pa.nulls(table.num_rows, pa.string())
+    return pc.struct_field(column, "domain").cast(pa.string())
+
+
+def classify_table(table: pa.Table, field: str, data_source_domains: Mapping[str, str] | None = None,
+                   what: str = "training") -> tuple[np.ndarray, list[str]]:
+    """Every row's domain by :func:`verl_srpo.domains.domain_of`, applied once per distinct (``field``,
+    ``extra_info.domain``, ``data_source``): codes (N,) int8 into the sorted domain names. Raises
+    :class:`~verl_srpo.domains.UnplacedRow` saying which rows cannot be placed and what to set."""
+    codes, values = [], []
+    for column in (_strings(table, field), _info_domain(table), _strings(table, "data_source")):
+        encoded = column.dictionary_encode()
+        codes.append(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1)
+        values.append([None, *encoded.dictionary.to_pylist()])
+    key = codes[0]
+    for code, vals in zip(codes[1:], values[1:]):
+        key = key * len(vals) + code
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    found: list[str | None] = []
+    reasons: list[str] = []
+    for row in first:
+        field_value, info, source = (vals[c[row]] for vals, c in zip(values, codes))
+        try:
+            found.append(domain_of(field_value, {"domain": info}, source, data_source_domains, field))
+        except UnplacedRow as exc:
+            found.append(None)
+            reasons.append(str(exc))
+    if reasons:
+        bad = int(np.isin(inverse, [i for i, n in enumerate(found) if n is None]).sum())
+        more = f" (and {len(reasons) - 3} more kinds)" if len(reasons) > 3 else ""
+        raise UnplacedRow(f"srpo: {bad} {what} rows cannot be placed in a domain: " + " | ".join(reasons[:3]) + more)
     # Codes in sorted name order, not first-seen row order: the same data in another row order (or its
     # train_files in another order) gets the same codes, so saved sampler states and mixes stay comparable.
-    found = [str(v) for v in encoded.dictionary.to_pylist()]
-    names = sorted(found)
+    names = sorted(set(found))
     recode = np.array([names.index(n) for n in found], dtype=np.int8)
-    return recode[encoded.indices.to_numpy()], names
+    return recode[inverse], names
 
 
 def read_rows(dataset: Any, domain_field: str, data_source_domains: dict[str, str] | None = None) -> Rows:
-    """Read ids and domains of every row of ``dataset`` (verl's RLHFDataset), failing early on bad data."""
-    table = _arrow_table(dataset, ["extra_info", domain_field, "data_source"])
+    """Read ids and domains of every row of ``dataset`` (verl's RLHFDataset), failing early on bad data: a row
+    without a unique ``extra_info.index``, or one that :mod:`verl_srpo.domains` cannot place."""
+    table = table_of(dataset, [domain_field])
     if table.num_rows != len(dataset):
         raise ValueError(f"srpo: dataset has {len(dataset)} rows but its dataframe {table.num_rows}.")
     ids = _ids(table)
-    domain, names = _domains(table, domain_field, dict(data_source_domains or {}))
+    domain, names = classify_table(table, domain_field, data_source_domains)
     return Rows(ids, domain, names)
 
 
@@ -119,7 +145,7 @@ class StagePlan:
                  stage2_weights: dict[str, float] | None = None):
         self.domain_names = list(domain_names)
         known = set(self.domain_names)
-        wanted = [str(d).lower() for d in stage1_domains] + [str(d).lower() for d in (stage2_weights or {})]
+        wanted = [label(d) for d in stage1_domains] + [label(d) for d in (stage2_weights or {})]
         unknown = sorted(set(wanted) - known)
         if unknown:
             raise ValueError(
@@ -127,14 +153,14 @@ class StagePlan:
                 f"{sorted(known)} (from srpo.stages.domain_field / data_source_domains)."
             )
         code = {name: i for i, name in enumerate(self.domain_names)}
-        self.stage1 = np.array(sorted(code[str(d).lower()] for d in stage1_domains), dtype=np.int8)
+        self.stage1 = np.array(sorted(code[label(d)] for d in stage1_domains), dtype=np.int8)
         if stage2_weights is None:
             self.weights2 = np.asarray(counts, dtype=np.float64) / max(1, int(np.sum(counts)))
             self.natural2 = True
         else:
             self.weights2 = np.zeros(len(self.domain_names))
             for name, weight in stage2_weights.items():
-                self.weights2[code[str(name).lower()]] = float(weight)
+                self.weights2[code[label(name)]] = float(weight)
             self.weights2 /= self.weights2.sum()
             self.natural2 = False
 
@@ -200,10 +226,6 @@ class StageSwitch:
 
     at_step: int | None = None
     at_epoch: int | None = None
-
-    @classmethod
-    def from_config(cls, stages: Any) -> StageSwitch:
-        return cls(stages.get("switch_step", None), stages.get("switch_epoch", None))
 
     def due(self, global_step: int, stage1_epochs_done: int) -> bool:
         by_step = self.at_step is not None and global_step >= self.at_step

@@ -13,12 +13,12 @@ level, so a broken install would silently train without SRPO. These checks run
 from __future__ import annotations
 
 import importlib
-import os
 from importlib.metadata import entry_points
 from typing import Any
 
 from hydra.experimental.callback import Callback
 
+from verl_srpo import _verl
 from verl_srpo.plugin import FIX_INSTALL, search_path_plugin_found
 
 ENTRY_POINT_GROUP = "verl.plugins"
@@ -35,9 +35,8 @@ def _entry_point_problems() -> list[str]:
         return [f"the `{ENTRY_POINT_GROUP}` entry point `{ENTRY_POINT_NAME}` points to `{ours[0].value}`, not "
                 f"`{ENTRY_POINT_VALUE}`: this install's metadata is stale, so Ray workers may not register srpo. "
                 f"Reinstall: {FIX_INSTALL}"]
-    policy = os.getenv("VERL_USE_EXTERNAL_PLUGINS", "auto").strip().lower()
-    allowed = {name.strip() for name in policy.split(",")}
-    if policy != "auto" and ENTRY_POINT_NAME not in allowed:
+    allowed, policy = _verl.plugins_policy_allows(ENTRY_POINT_NAME)
+    if not allowed:
         return [f"VERL_USE_EXTERNAL_PLUGINS={policy!r} keeps verl from loading verl_srpo in Ray workers. "
                 f"Unset it, or add `{ENTRY_POINT_NAME}` to its list."]
     return []
@@ -61,7 +60,7 @@ def _registration_problems() -> list[str]:
             lookup_fn = getattr(importlib.import_module(module), lookup)
         except Exception as exc:  # the cause verl would log at DEBUG level only
             return [f"verl_srpo failed to register ({type(exc).__name__}: {exc}). verl hides this error; "
-                    f"check that verl>=0.9.1,<0.10 is installed. {FIX_INSTALL}"]
+                    f"check that verl{_verl.VERL_SUPPORTED} is installed. {FIX_INSTALL}"]
         try:
             found = lookup_fn("srpo")
         except ValueError:
@@ -72,8 +71,12 @@ def _registration_problems() -> list[str]:
 
 
 def install_problems() -> list[str]:
-    """Why the plugin would not be active in every verl process; empty when all is well."""
-    problems = _registration_problems() + _entry_point_problems()
+    """Why the plugin would not be active in every verl process, or this verl cannot run it; empty when all is
+    well. A verl outside the supported range is said first, and alone (the rest would only follow from it)."""
+    problems = _verl.version_problems()
+    if problems:
+        return problems
+    problems = _verl.private_problems() + _registration_problems() + _entry_point_problems()
     if not search_path_plugin_found():
         problems.append(f"Hydra cannot find verl-srpo's search-path plugin (hydra_plugins.verl_srpo_searchpath), "
                         f"so `+plugin=verl_srpo` would not compose. {FIX_INSTALL}")

@@ -1,21 +1,23 @@
 """The registered SRPO trainer (``trainer.v1.trainer_mode=srpo``).
 
-It is verl's :class:`PPOTrainerSync` with SRPO's additions in four small overrides:
+It is verl's :class:`PPOTrainerSync` with SRPO's additions in four small overrides (verl's private
+steps reach it as named hooks through :class:`verl_srpo._verl.SyncTrainerHooks`):
 
-* ``_init_dataloader``: after verl builds its datasets, the train dataloader is rebuilt around one
-  :class:`~verl_srpo.sampler.SRPOBatchSampler` over the combined math + code data, and the run is
-  counted in steps (:func:`count_in_steps`: verl's loop also stops at ``trainer.total_epochs``);
+* ``after_dataloaders``: after verl builds its datasets, every training and validation row is placed in a
+  domain (:mod:`verl_srpo.domains`; a row that cannot be placed stops the run here), each batch then
+  carries its rows' domains in ``extra_info.domain`` for the reward, the train dataloader is rebuilt
+  around one :class:`~verl_srpo.sampler.SRPOBatchSampler` over the combined math + code data, and the
+  run is counted in steps (:func:`count_in_steps`: verl's loop also stops at ``trainer.total_epochs``);
 * ``on_step_begin``: the stage-switch callback (:class:`~verl_srpo.stages.StageSwitch`) runs before
   the step's batch is drawn;
 * ``step``: after verl's step (rollout, reward, update) and *before* verl saves a checkpoint, each
   prompt's outcome is recorded from the TransferQueue rows, so the history saved in ``data.pt``
   always matches the sampler position saved with it; SRPO's metrics join verl's metrics dict, with
   ``srpo/boundary/*`` at the step that crossed an epoch boundary;
-* ``_load_checkpoint``: the sampler's state (stage, history) is restored right after verl loads
+* ``after_checkpoint_load``: the sampler's state (stage, history) is restored right after verl loads
   ``data.pt``, before the first ``on_step_begin`` reads it.
 
-It must stay sync-compatible: verl tests ``trainer_mode == "sync"`` in several places (replay buffer,
-checkpoint, refill), so the instance reports ``"sync"`` before the replay buffer is built.
+It keeps verl's sync behaviour (``SyncTrainerHooks``: the instance reports ``trainer_mode == "sync"``).
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from typing import Any
 import numpy as np
 from omegaconf import open_dict
 from torchdata.stateful_dataloader import StatefulDataLoader
-from verl.trainer.ppo.v1 import PPOTrainerSync, register_trainer
-from verl.trainer.ppo.v1.trainer_base import TRAINER_REGISTRY
+from verl.trainer.ppo.v1 import PPOTrainerSync
 from verl.utils.debug import marked_timer
 
+from verl_srpo._verl import SyncTrainerHooks, register_once
+from verl_srpo.config.schema import SRPOConfig, srpo_options
+from verl_srpo.domains import WithDomains
 from verl_srpo.history import PromptHistory
 from verl_srpo.metrics import (
     domain_metrics,
@@ -43,8 +47,8 @@ from verl_srpo.metrics import (
     sample_texts,
 )
 from verl_srpo.sampler import SRPOBatchSampler
-from verl_srpo.settings import srpo_options
-from verl_srpo.stages import StagePlan, StageSwitch, read_rows
+from verl_srpo.settings import REWARD_PATH
+from verl_srpo.stages import StagePlan, StageSwitch, classify_table, read_rows, table_of
 from verl_srpo.startup import assert_ready
 
 TRAINER_MODE = "srpo"
@@ -53,20 +57,20 @@ logger = logging.getLogger(__name__)
 logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
 
 
-def build_sampler(config: Any, dataset: Any) -> SRPOBatchSampler:
+def build_sampler(config: Any, dataset: Any, opts: SRPOConfig | None = None) -> SRPOBatchSampler:
     """The SRPO sampler for verl ``config`` over ``dataset`` (verl's RLHFDataset)."""
-    opts = srpo_options(config)
+    opts = opts or srpo_options(config)
     stages, hr = opts.stages, opts.history
     rows = read_rows(dataset, stages.domain_field, stages.data_source_domains)
-    weights = None if stages.stage2_weights is None else dict(stages.stage2_weights)
+    _scored_by_the_reward(config, rows.domain_names, "training")
     plan = StagePlan(rows.domain_names, np.bincount(rows.domain, minlength=len(rows.domain_names)),
-                     list(stages.stage1_domains), weights)
+                     stages.stage1_domains, stages.stage2_weights)
     step_batch = int(config.data.train_batch_size)
     fetch = int(config.data.get("gen_batch_size", None) or step_batch)
     seed = config.data.get("seed", None)
     seed = random.SystemRandom().randrange(2**31) if seed is None else int(seed)  # saved in the state
     # One step must always fit in the pool: the floor is at least data.train_batch_size.
-    history = PromptHistory(len(rows.ids), hr.readmit_fraction, max(int(hr.min_pool_size), step_batch)) \
+    history = PromptHistory(len(rows.ids), hr.readmit_fraction, max(hr.min_pool_size, step_batch)) \
         if hr.enable else None
     return SRPOBatchSampler(rows, plan, fetch, step_batch, seed, history, bool(config.data.get("shuffle", True)))
 
@@ -105,16 +109,20 @@ def count_in_steps(config: Any, steps_per_epoch: int, rows: int) -> str:
     return message
 
 
-def _register_once(cls: type) -> type:
-    """Register ``cls``; on a module reload keep the class object already registered (verl refuses a new one)."""
-    existing = TRAINER_REGISTRY.get(TRAINER_MODE)
-    if existing is not None and (existing.__module__, existing.__qualname__) == (cls.__module__, cls.__qualname__):
-        return existing
-    return register_trainer(TRAINER_MODE)(cls)
+def _scored_by_the_reward(config: Any, domains: list[str], what: str) -> None:
+    """With SRPO's reward, every domain must be one it scores (math, code): say so now, not at the first reward."""
+    from verl_srpo.rewards import SCORED
+
+    fn = config.get("reward", {}).get("custom_reward_function", {}) or {}
+    other = sorted(set(domains) - set(SCORED))
+    if fn.get("path", None) == REWARD_PATH and other:
+        raise ValueError(f"srpo: {what} rows of domain {other}: SRPO's reward ({REWARD_PATH}) scores {list(SCORED)} "
+                         "only. Label those rows math or code, leave them out, or use a reward function that scores "
+                         "them (reward.custom_reward_function.path).")
 
 
-@_register_once
-class SRPOTrainer(PPOTrainerSync):
+@register_once(TRAINER_MODE)
+class SRPOTrainer(SyncTrainerHooks, PPOTrainerSync):
     """verl's sync trainer with SRPO's history resampling and two-stage schedule."""
 
     def __init__(self, config: Any):
@@ -122,34 +130,33 @@ class SRPOTrainer(PPOTrainerSync):
         assert_ready(config)
         super().__init__(config)
 
-    def _build_replay_buffer(self):
-        # verl's PPOTrainer.__init__ sets trainer_mode from the config ("srpo") and builds the replay
-        # buffer right away; "sync" selects the synchronous buffer and verl's sync code paths.
-        self.trainer_mode = "sync"
-        return super()._build_replay_buffer()
-
-    def _init_dataloader(self):
-        super()._init_dataloader()
+    def after_dataloaders(self) -> None:
         opts = srpo_options(self.config)
-        self.srpo_sampler = build_sampler(self.config, self.train_dataset)
-        self.stage_switch = StageSwitch.from_config(opts.stages)
-        self.srpo_acc_key = str(opts.history.acc_key)
-        self.srpo_threshold = float(opts.history.correct_threshold)
-        self.srpo_reflection_size = int(opts.metrics.reflection_sample_size)
-        self.srpo_reflection = phrase_pattern(list(opts.metrics.reflection_phrases)) \
+        stages = opts.stages
+        self.srpo_sampler = build_sampler(self.config, self.train_dataset, opts)
+        if self.val_dataset is not None:  # the same rule, at start-up, for the validation rows
+            domains = classify_table(table_of(self.val_dataset, [stages.domain_field]), stages.domain_field,
+                                     stages.data_source_domains, "validation")[1]
+            _scored_by_the_reward(self.config, domains, "validation")
+            self.val_dataloader.collate_fn = WithDomains(self.val_dataloader.collate_fn, stages.domain_field,
+                                                         stages.data_source_domains)
+        self.stage_switch = StageSwitch(stages.switch_step, stages.switch_epoch)
+        self.srpo_acc_key = opts.history.acc_key
+        self.srpo_threshold = opts.history.correct_threshold
+        self.srpo_reflection_size = opts.metrics.reflection_sample_size
+        self.srpo_reflection = phrase_pattern(opts.metrics.reflection_phrases) \
             if self.srpo_reflection_size > 0 else None
         self.train_dataloader = StatefulDataLoader(
             dataset=self.train_dataset,
             batch_sampler=self.srpo_sampler,
             num_workers=0,
-            collate_fn=self.train_dataloader.collate_fn,
+            collate_fn=WithDomains(self.train_dataloader.collate_fn, stages.domain_field, stages.data_source_domains),
         )
         self.train_dataloader_it = None
         # After the sampler (which refuses data smaller than one step): verl's steps_per_epoch is then >= 1.
         self.srpo_run_length = count_in_steps(self.config, self.steps_per_epoch, len(self.train_dataset))
 
-    def _load_checkpoint(self):
-        super()._load_checkpoint()
+    def after_checkpoint_load(self) -> None:
         if self.train_dataloader.next_iter_state is not None:
             # torchdata applies a loaded state when the next iterator is made; make it now, so the stage and
             # history are the checkpoint's when on_step_begin runs the stage switch.
@@ -178,6 +185,7 @@ class SRPOTrainer(PPOTrainerSync):
             "srpo/dropped_total": history.dropped_total if history is not None else 0,
             "srpo/readmitted_total": history.readmitted_total if history is not None else 0,
             "srpo/zero_adv_group_frac": identical_group_fraction(rows.uid, rows.acc),
+            "srpo/math_verify_errors": rows.math_verify_errors,  # > 0: math-verify is broken (logged with the cause)
         }
         out.update(domain_metrics(sampler.domain[ranks], sampler.plan.domain_names, rows))
         for report in sampler.pop_boundaries():  # the boundary this step's batch crossed (logged when applied)

@@ -5,8 +5,8 @@ pass-rate measurement of the warm-up model (``passrate --dump``): prompts sample
 ``--batch`` prompts, ``n`` replies each, scored with the training reward. Each chunk is written as one
 "step" with the code verl's trainer uses:
 
-* the rollout dump: ``PPOTrainer._write_generations`` (verl/trainer/ppo/v1/trainer_base.py), with
-  verl's key format ``{uid}_{session}_{index}``;
+* the rollout dump: verl's ``PPOTrainer._write_generations`` (verl/trainer/ppo/v1/trainer_base.py, through
+  ``verl_srpo._verl.write_generations``), with verl's key format ``{uid}_{session}_{index}``;
 * the metrics line: ``verl.utils.tracking.Tracking(..., default_backend=["file"])``, holding only what
   was measured (``timing_s/gen``: that chunk's sampling time; ``timing_s/step``: sampling + scoring;
   ``critic/score/mean``; ``response_length/mean``). Nothing SRPO-specific is invented.
@@ -28,8 +28,9 @@ from pathlib import Path
 
 def write_run(dump: str | Path, run_dir: str | Path) -> int:
     """Write ``run_dir/metrics.jsonl`` and ``run_dir/rollouts/<step>.jsonl``; returns the number of steps."""
-    from verl.trainer.ppo.v1.trainer_base import PPOTrainer
     from verl.utils.tracking import Tracking
+
+    from verl_srpo._verl import write_generations
 
     run_dir = Path(run_dir)
     (run_dir / "rollouts").mkdir(parents=True, exist_ok=True)
@@ -48,7 +49,7 @@ def write_run(dump: str | Path, run_dir: str | Path) -> int:
                 gts.append(prompt["gts"])
                 scores.append(value)
                 keys.append(f"{uid}_{session}_0")
-        PPOTrainer._write_generations(inputs, outputs, gts, scores, {"uid": keys}, str(run_dir / "rollouts"), step)
+        write_generations(inputs, outputs, gts, scores, {"uid": keys}, str(run_dir / "rollouts"), step)
         tracker.log({"timing_s/gen": chunk["gen_s"], "timing_s/step": chunk["gen_s"] + chunk["score_s"],
                      "critic/score/mean": statistics.fmean(scores),
                      "response_length/mean": statistics.fmean(chunk["response_lengths"])}, step=step)

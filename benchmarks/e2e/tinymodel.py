@@ -13,12 +13,9 @@ import argparse
 import json
 from pathlib import Path
 
-SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-CHAT_TEMPLATE = (
-    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
-    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
-EOS, PAD = "<|im_end|>", "<|endoftext|>"
+from verl_srpo.testing.tiny import ENDOFTEXT, IM_END, IM_START, bpe_tokenizer, tiny_qwen2
+
+EOS, PAD = IM_END, ENDOFTEXT
 # (ours) big enough to learn the task family in a minute of GPU warm-up, small enough for CPU tests.
 # head_dim 64: the shape shared/gpu/make_tiny.py ran with vLLM's FlashAttention 3 on the H100.
 MODEL_SHAPE = {"hidden_size": 128, "intermediate_size": 384, "num_hidden_layers": 3, "num_attention_heads": 2,
@@ -35,45 +32,20 @@ def read_sft(path: str | Path) -> list[dict]:
 
 def train_tokenizer(texts: list[str], vocab_size: int = 1024):
     """A ``PreTrainedTokenizerFast``: byte-level BPE over ``texts``, digits split, ChatML template."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)])
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(texts, trainer=trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=EOS, pad_token=PAD,
-                                   additional_special_tokens=["<|im_start|>"])
-    fast.chat_template = CHAT_TEMPLATE
-    fast.model_max_length = 1024
-    return fast
+    return bpe_tokenizer(texts, vocab_size, eos=EOS, pad=PAD, split_digits=True, additional_special_tokens=[IM_START],
+                         model_max_length=1024)
 
 
 def build_base(sft_path: str | Path, out: str | Path, seed: int = 0) -> Path:
     """Train the tokenizer on the warm-up set and save it with a random Qwen2 (bf16-ready, fp32 on disk)."""
-    import torch
-    from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
-
     rows = read_sft(sft_path)
     scratch = train_tokenizer(["x"], vocab_size=300)  # only to render the chat template for the corpus
     texts = [scratch.apply_chat_template(r["messages"], tokenize=False, add_generation_prompt=True)
              + r["response"] + EOS for r in rows]
     tok = train_tokenizer(texts)
-    vocab = (len(tok) + 63) // 64 * 64
-    cfg = Qwen2Config(vocab_size=vocab, max_position_embeddings=1024, rope_theta=10000.0, tie_word_embeddings=True,
-                      bos_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-                      **MODEL_SHAPE)
-    torch.manual_seed(seed)
-    model = Qwen2ForCausalLM(cfg)
-    model.generation_config = GenerationConfig(eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-                                               bos_token_id=tok.pad_token_id)
-    out = Path(out)
-    model.save_pretrained(out, safe_serialization=True)
-    tok.save_pretrained(out)
-    return out
+    ids = {"eos_token_id": tok.eos_token_id, "pad_token_id": tok.pad_token_id, "bos_token_id": tok.pad_token_id}
+    return tiny_qwen2(out, tok, seed=seed, pad_vocab_to=64, generation=ids, max_position_embeddings=1024,
+                      rope_theta=10000.0, bos_token_id=tok.pad_token_id, **MODEL_SHAPE)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,6 @@ reader that streams them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -129,11 +128,9 @@ class FileHashes:
         known = self.memo.get(key)
         if known and known[:2] == stamp:
             return known[2]
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-        self.memo[key] = [*stamp, "sha256:" + digest.hexdigest()]
+        from verl_srpo.hashing import sha256_file
+
+        self.memo[key] = [*stamp, "sha256:" + sha256_file(path)]
         if self.memo_path:
             self.memo_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.memo_path.with_suffix(".tmp")

@@ -13,7 +13,6 @@ distinct problems of every source (and the first N rows of the labelling input).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -60,11 +59,10 @@ class JsonlWriter:
 
 
 def digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()[:16]
+    """The first 16 hex digits of the file's sha256 (the step cache's key)."""
+    from verl_srpo.hashing import sha256_file
+
+    return sha256_file(path)[:16]
 
 
 # --- the step cache -------------------------------------------------------------------------------

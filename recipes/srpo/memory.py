@@ -238,7 +238,7 @@ def render(name: str, cfg: Any, arch: Architecture, gpu_gb: float = GPU_GB) -> s
 
 
 def main(argv: list[str] | None = None, env: dict | None = None) -> int:
-    from verl_srpo.cli import compose_verl
+    from verl_srpo.compose import compose_verl
 
     parser = argparse.ArgumentParser(prog="python -m recipes.srpo.memory", description=__doc__.split("\n\n")[0])
     parser.add_argument("recipes", nargs="+", help="run_*.sh names (in recipes/srpo/) or paths; knobs come from env")

@@ -28,36 +28,14 @@ def lcb_dir(tmp_path_factory) -> Path:
     return root
 
 
-def _train_tokenizer(out: Path):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    corpus = [r1_zero_text(r["problem"]) for r in AIME_ROWS] + [
-        "<answer> 204 </answer> \\boxed{24} ```python\nprint(sum(map(int, input().split())))\n```"] * 4
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(corpus, trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
-    fast.chat_template = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
-                          "{% if add_generation_prompt %}<|assistant|>{% endif %}")
-    fast.save_pretrained(out)
-    return fast
-
-
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A 2-layer random Qwen2 (hidden 32) with a 400-token BPE tokenizer, saved as safetensors."""
-    import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+    from verl_srpo.testing.tiny import ENDOFTEXT, bpe_tokenizer, tiny_qwen2
 
-    out = tmp_path_factory.mktemp("tiny-qwen2")
-    tok = _train_tokenizer(out)
-    torch.manual_seed(0)
-    cfg = Qwen2Config(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=2048,
-                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
-    Qwen2ForCausalLM(cfg).save_pretrained(out, safe_serialization=True)
-    return out
+    corpus = [r1_zero_text(r["problem"]) for r in AIME_ROWS] + [
+        "<answer> 204 </answer> \\boxed{24} ```python\nprint(sum(map(int, input().split())))\n```"] * 4
+    template = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
+                "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+    tok = bpe_tokenizer(corpus, special_tokens=(ENDOFTEXT,), eos=ENDOFTEXT, pad=ENDOFTEXT, chat_template=template)
+    return tiny_qwen2(tmp_path_factory.mktemp("tiny-qwen2"), tok)

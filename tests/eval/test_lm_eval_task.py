@@ -93,25 +93,15 @@ def char_model(tmp_path_factory) -> Path:
     identical), so any reply decodes and re-encodes to the same tokens and its length is exact; with
     the ``generation_config.json`` a release ships: Qwen2.5 base's ``max_new_tokens: 2048`` run through
     ``release.merge.set_generation_defaults``."""
-    import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+    from verl_srpo.testing.tiny import ENDOFTEXT, bpe_tokenizer, tiny_qwen2
 
     from verl_srpo.release.merge import set_generation_defaults
 
     out = tmp_path_factory.mktemp("char-qwen2")
-    vocab = {"<|endoftext|>": 0, **{chr(c): i + 1 for i, c in enumerate(range(33, 127))}}
-    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
-    fast.save_pretrained(out)
-    torch.manual_seed(0)
-    cfg = Qwen2Config(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=4096,
-                      eos_token_id=0, pad_token_id=0, tie_word_embeddings=True)  # fmt: skip
-    Qwen2ForCausalLM(cfg).save_pretrained(out, safe_serialization=True)
-    GenerationConfig(eos_token_id=0, max_new_tokens=2048).save_pretrained(out)  # as Qwen2.5 base ships it
+    vocab = {ENDOFTEXT: 0, **{chr(c): i + 1 for i, c in enumerate(range(33, 127))}}
+    fast = bpe_tokenizer([], vocab=vocab, special_tokens=(), eos=ENDOFTEXT, pad=ENDOFTEXT, chat_template=None)
+    # as Qwen2.5 base ships its generation_config.json
+    tiny_qwen2(out, fast, max_position_embeddings=4096, generation={"eos_token_id": 0, "max_new_tokens": 2048})
     set_generation_defaults(out)
     return out
 

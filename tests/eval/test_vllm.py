@@ -13,16 +13,13 @@ def vllm_model(tmp_path_factory, tiny_model):
     import shutil
 
     import torch
-    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
+    from transformers import AutoTokenizer
 
-    out = tmp_path_factory.mktemp("tiny-qwen2-vllm")
+    from verl_srpo.testing.tiny import tiny_qwen2
+
     tok = AutoTokenizer.from_pretrained(tiny_model)
-    tok.save_pretrained(out)
-    torch.manual_seed(0)
-    cfg = Qwen2Config(vocab_size=len(tok), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=2048,
-                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
-    Qwen2ForCausalLM(cfg).to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
+    out = tiny_qwen2(tmp_path_factory.mktemp("tiny-qwen2-vllm"), tok, hidden_size=128, intermediate_size=256,
+                     dtype=torch.bfloat16)
     yield out
     shutil.rmtree(out, ignore_errors=True)
 

@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from verl_srpo.rewards import RewardOptions, compute_score, resolve_domain
+from verl_srpo.rewards import compute_score, resolve_domain
 from verl_srpo.rewards.format import format_ok, is_mixed_language, script_counts
 
 CODE_TESTS = json.dumps({"inputs": ["2\n", "5\n"], "outputs": ["4\n", "10\n"], "fn_name": None})
 GOOD_CODE = "<think>double it</think> <answer>```python\nprint(int(input()) * 2)\n```</answer>"
 KEYS = {"score": float, "acc": float, "format": float, "lang_penalty": float, "domain": str, "pred": str,
-        "pass_frac": float, "failure": str, "n_tests": int}
+        "pass_frac": float, "failure": str, "n_tests": int, "math_verify_errors": int}
 
 
 @pytest.mark.parametrize("reply, ok", [
@@ -53,7 +53,7 @@ def test_every_row_has_the_same_keys_and_types():
         compute_score("aime24", "<answer>1</answer>", "1"),
         compute_score("x", "no answer", "1", extra_info={"domain": "math"}),
         compute_score("livecodebench", GOOD_CODE, CODE_TESTS, extra_info={"num_turns": None}),
-        compute_score("y", "no code", CODE_TESTS, extra_info={"ability": "code"}),
+        compute_score("y", "no code", CODE_TESTS, extra_info={"domain": "code"}),
     ]
     for row in rows:
         assert {k: type(v) for k, v in row.items()} == KEYS
@@ -62,37 +62,36 @@ def test_every_row_has_the_same_keys_and_types():
 
 
 def test_domain_resolution():
+    """The rule of verl_srpo/domains.py on what verl hands the reward (tests/test_domains.py: the sampler agrees)."""
     assert resolve_domain("whatever", {"domain": "code"}) == "code"
-    assert resolve_domain("whatever", {"ability": "MATH"}) == "math"
+    assert resolve_domain("whatever", {"domain": " MATH "}) == "math"
     assert resolve_domain("HuggingFaceH4/aime_2024", None) == "math"
     assert resolve_domain("livecodebench/code_generation_lite", {}) == "code"
-    with pytest.raises(ValueError, match="set extra_info\\['domain'\\]"):
+    with pytest.raises(ValueError, match="Set `ability` or extra_info.domain in the data"):
         resolve_domain("openai/humaneval-ish", None)
     with pytest.raises(ValueError, match="expected one of"):
         resolve_domain("aime", {"domain": "chemistry"})
 
 
 def test_options_validated_with_clear_errors():
-    assert RewardOptions.from_kwargs({"format_weight": 0.5, "reward_router_address": None}).format_weight == 0.5
-    with pytest.raises(ValueError, match="did you mean 'format_weight'"):
+    from verl_srpo.config.schema import OptionsError, RewardConfig, reward_config
+
+    assert reward_config({"format_weight": 0.5, "reward_router_address": None}).format_weight == 0.5
+    with pytest.raises(ValueError, match="Did you mean `reward.custom_reward_function.reward_kwargs.format_weight`"):
         compute_score("aime24", "<answer>1</answer>", "1", format_wieght=0.2)
-    with pytest.raises(ValueError, match="must be a number >= 0"):
-        RewardOptions(lang_penalty=-1)
-    with pytest.raises(ValueError, match="code_timeout_s must be > 0"):
-        RewardOptions(code_timeout_s=0)
+    with pytest.raises(OptionsError, match="reward_kwargs.lang_penalty=-1 must be >= 0"):
+        RewardConfig(lang_penalty=-1)
+    with pytest.raises(OptionsError, match="reward_kwargs.code_timeout_s=0 must be > 0"):
+        RewardConfig(code_timeout_s=0)
+    with pytest.raises(OptionsError, match="code_memory_mb=2048.0 must be an integer"):
+        reward_config({"code_memory_mb": 2048.0})
 
 
 def _tiny_tokenizer():
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    from verl_srpo.testing.tiny import ENDOFTEXT, bpe_tokenizer
 
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=["<|endoftext|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator([GOOD_CODE, "<think>t</think><answer>033</answer>"] * 4, trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
+    return bpe_tokenizer([GOOD_CODE, "<think>t</think><answer>033</answer>"] * 4, 300, special_tokens=(ENDOFTEXT,),
+                         eos=ENDOFTEXT, pad=ENDOFTEXT, chat_template=None)
 
 
 def _row(tokenizer, response: str, data_source: str, ground_truth, extra_info: dict):
@@ -138,7 +137,7 @@ def test_verl_reward_loop_calls_it_through_the_plugin(compose):
 
     bad = compose(["+plugin=verl_srpo", "++reward.custom_reward_function.path=pkg://verl_srpo.rewards",
                    "++reward.custom_reward_function.reward_kwargs.format_weigth=0.2"])
-    with pytest.raises(ValueError, match="did you mean 'format_weight'"):
+    with pytest.raises(ValueError, match="Did you mean `reward.custom_reward_function.reward_kwargs.format_weight`"):
         get_custom_reward_fn(bad)(data_source="aime24", solution_str="<answer>1</answer>", ground_truth="1")
 
 

@@ -58,14 +58,12 @@ class PlanSettings:
     @classmethod
     def from_options(cls, opts: Any, rollout_n: int, train_batch_size: int, total_steps: int,
                      staged: bool = True) -> PlanSettings:
-        """From an ``srpo`` block (``verl_srpo.settings.srpo_options``: the plugin yaml's defaults + overrides)."""
-        from omegaconf import OmegaConf
-
+        """From an ``srpo`` block (:class:`verl_srpo.config.schema.SRPOConfig`)."""
         weights = opts.stages.stage2_weights
-        return cls(rollout_n, train_batch_size, total_steps, bool(opts.history.enable),
-                   float(opts.history.readmit_fraction), int(opts.history.min_pool_size),
-                   list(opts.stages.stage1_domains), None if weights is None else OmegaConf.to_container(weights),
-                   opts.stages.switch_step, opts.stages.switch_epoch, staged)
+        return cls(rollout_n, train_batch_size, total_steps, opts.history.enable, opts.history.readmit_fraction,
+                   opts.history.min_pool_size, list(opts.stages.stage1_domains),
+                   None if weights is None else dict(weights), opts.stages.switch_step, opts.stages.switch_epoch,
+                   staged)
 
 
 @dataclass
@@ -207,7 +205,7 @@ def load(data: Any, domain_field: str = "ability", data_source_domains: Any = No
 def plan_for_config(cfg: Any, data: Any) -> Plan:
     """The plan of a composed (or saved) verl config over training parquet(s) ``data``."""
     from verl_srpo.analysis.runs import cfg_get
-    from verl_srpo.settings import srpo_options
+    from verl_srpo.config.schema import srpo_options
 
     opts = srpo_options(cfg)
     p, domain, names = load(data, opts.stages.domain_field, opts.stages.data_source_domains)
@@ -263,9 +261,9 @@ def render(plan: Plan, source: str = "", lengths: tuple[int, int] | None = None)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from verl_srpo.settings import shipped_defaults
+    from verl_srpo.config.schema import SRPOConfig
 
-    d = shipped_defaults().srpo
+    d = SRPOConfig()
     parser.add_argument("--data", required=True, nargs="+", help="training parquet(s) with pass@k labels")
     parser.add_argument("--rollout-n", type=int, required=True, help="G: actor_rollout_ref.rollout.n")
     parser.add_argument("--train-batch-size", type=int, required=True, help="B: data.train_batch_size")

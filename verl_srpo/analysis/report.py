@@ -186,7 +186,7 @@ def derivations(files: list[RunFiles], configs: list[Any], data: Any = None, acc
     """One :class:`Derivation` per run (``None`` without dumps), the length unit, and notes. The reflective
     phrases are every run's ``srpo.metrics.reflection_phrases`` together, so all runs count the same ones."""
     from verl_srpo.analysis.data import PromptMatcher, read_table, training_rows
-    from verl_srpo.settings import srpo_options
+    from verl_srpo.config.schema import srpo_options
 
     phrases = list(dict.fromkeys(p for cfg in configs for p in srpo_options(cfg).metrics.reflection_phrases))
     model = tokenizer or next((cfg_get(c, "actor_rollout_ref.model.path") for c in configs if c is not None), None)
@@ -203,8 +203,7 @@ def derivations(files: list[RunFiles], configs: list[Any], data: Any = None, acc
                              "data, and the run has no config naming data.train_files: pass --data train.parquet.")
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         stages = srpo_options(cfg).stages
-        key = (tuple(map(str, paths)), stages.domain_field, json.dumps(OmegaConf.to_container(
-            stages.data_source_domains) if OmegaConf.is_config(stages.data_source_domains) else None))
+        key = (tuple(map(str, paths)), stages.domain_field, json.dumps(stages.data_source_domains))
         if key not in tables:
             table = read_table(paths)
             tables[key] = (PromptMatcher(table, str(cfg_get(cfg, "data.prompt_key", "prompt"))),

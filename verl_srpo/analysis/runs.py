@@ -157,11 +157,9 @@ def acc_rule(cfg: Any, threshold: float | None = None) -> tuple[float, str]:
         return float(threshold), f"acc = score >= {threshold:g} (--acc-threshold)"
     path = cfg_get(cfg, "reward.custom_reward_function.path")
     if cfg is None or path == SRPO_REWARD:
-        from verl_srpo.rewards.options import RewardOptions
+        from verl_srpo.config.schema import RewardConfig, build
 
-        kwargs = cfg_get(cfg, "reward.custom_reward_function.reward_kwargs", {})
-        kwargs = OmegaConf.to_container(kwargs) if OmegaConf.is_config(kwargs) else kwargs
-        opts = RewardOptions.from_kwargs(dict(kwargs))
+        opts = build(RewardConfig, cfg_get(cfg, "reward.custom_reward_function.reward_kwargs", None))
         low, high = opts.format_weight, 1.0 - opts.lang_penalty
         if low >= high:
             raise ValueError(f"accuracy cannot be read from the score: format_weight={opts.format_weight} and "

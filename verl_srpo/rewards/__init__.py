@@ -5,7 +5,7 @@ Select it in verl with::
     reward.custom_reward_function.path=pkg://verl_srpo.rewards
     reward.custom_reward_function.name=compute_score
 
-(the ``verl_srpo`` plugin config does this by default). Options: :mod:`verl_srpo.rewards.options`.
+(the ``verl_srpo`` plugin config does this by default). Options: :class:`verl_srpo.config.schema.RewardConfig`.
 
 The score of one reply::
 
@@ -20,7 +20,9 @@ Every row returns the same keys with the same types (verl stacks ``reward_extra_
 rows with the keys of the first one): ``score``, ``acc``, ``format``, ``lang_penalty`` (floats),
 ``domain`` ("math"/"code"), ``pred`` (the math answer; "" for code), ``pass_frac`` (fraction of
 tests passed; for math equal to ``acc``), ``failure`` (first failure kind, "none" when correct;
-see :mod:`verl_srpo.rewards.code`; math uses "no_answer"/"wrong_answer") and ``n_tests`` (int).
+see :mod:`verl_srpo.rewards.code`; math uses "no_answer"/"wrong_answer"), ``n_tests`` (int) and
+``math_verify_errors`` (int: math-verify checks that failed to run, counted as wrong; see
+:mod:`verl_srpo.rewards.math`; the SRPO trainer sums them into ``srpo/math_verify_errors``).
 
 It never raises for what a row holds: a reply of any type (None is an empty reply), and a ground
 truth that cannot be used (an empty or non-string math answer, malformed code tests) score 0 with
@@ -34,35 +36,29 @@ from __future__ import annotations
 
 import logging
 
+from verl_srpo.domains import UnplacedRow, domain_of
 from verl_srpo.rewards.code import score_code
 from verl_srpo.rewards.format import format_ok, is_mixed_language
 from verl_srpo.rewards.math import score_math
-from verl_srpo.rewards.options import RewardOptions
 
-__all__ = ["RewardOptions", "compute_score", "resolve_domain", "score_code", "score_math"]
+__all__ = ["compute_score", "resolve_domain", "score_code", "score_math"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[tuple[str, str]] = set()
-DOMAIN_ALIASES = {"math": "math", "mathematics": "math", "code": "code", "coding": "code", "programming": "code"}
-MATH_SOURCES = ("math", "aime", "amc", "gsm8k", "olympiad", "deepscaler", "dapo", "numina")
-CODE_SOURCES = ("code", "apps", "taco", "livecodebench", "lcb", "leetcode", "primeintellect")
+SCORED = ("math", "code")
 
 
 def resolve_domain(data_source: str, extra_info: dict | None) -> str:
-    """"math" or "code": from ``extra_info["domain"]`` / ``["ability"]``, else from ``data_source``."""
-    for key in ("domain", "ability"):
-        value = extra_info.get(key) if isinstance(extra_info, dict) else None
-        if value:
-            if str(value).lower() not in DOMAIN_ALIASES:
-                raise ValueError(f"extra_info[{key!r}]={value!r}: expected one of {sorted(DOMAIN_ALIASES)}")
-            return DOMAIN_ALIASES[str(value).lower()]
-    source = str(data_source).lower()
-    hits = {d for d, words in (("math", MATH_SOURCES), ("code", CODE_SOURCES)) if any(w in source for w in words)}
-    if len(hits) != 1:
-        raise ValueError(f"cannot tell the domain of data_source={data_source!r}: set extra_info['domain'] to "
-                         f"'math' or 'code' in the data (known math sources contain {MATH_SOURCES}, "
-                         f"code sources {CODE_SOURCES})")
-    return hits.pop()
+    """"math" or "code": the one rule of :mod:`verl_srpo.domains` on what verl hands the reward (the SRPO
+    trainer writes each row's domain into ``extra_info.domain``). Raises ValueError for a row it cannot place
+    or a domain this reward does not score."""
+    try:
+        domain = domain_of(None, extra_info, data_source)
+    except UnplacedRow as exc:
+        raise ValueError(f"cannot tell the domain of a {data_source!r} row: {exc}") from None
+    if domain not in SCORED:
+        raise ValueError(f"extra_info['domain']={domain!r}: SRPO's reward scores {list(SCORED)}, expected one of them")
+    return domain
 
 
 def _warn_once(data_source, problem: str) -> None:
@@ -75,7 +71,9 @@ def _warn_once(data_source, problem: str) -> None:
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> dict:
     """verl custom reward function (one row). See the module docstring for the keys."""
-    opts = RewardOptions.from_kwargs(kwargs)
+    from verl_srpo.config.schema import reward_config  # imports verl (the caller's, already loaded)
+
+    opts = reward_config(kwargs)
     domain = resolve_domain(data_source, extra_info)
     if not isinstance(solution_str, str):
         solution_str = "" if solution_str is None else str(solution_str)
@@ -84,17 +82,19 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kw
             res = score_math(solution_str, ground_truth, timeout_s=opts.math_timeout_s)
         except ValueError as exc:
             _warn_once(data_source, str(exc))
-            res = {"acc": 0, "pred": "", "failure": "bad_ground_truth"}
+            res = {"acc": 0, "pred": "", "failure": "bad_ground_truth", "math_verify_errors": 0}
         acc = float(res["acc"])
         failure = res.get("failure") or ("none" if acc else ("no_answer" if not res["pred"] else "wrong_answer"))
-        extra = {"pred": res["pred"], "pass_frac": acc, "n_tests": 1, "failure": failure}
+        extra = {"pred": res["pred"], "pass_frac": acc, "n_tests": 1, "failure": failure,
+                 "math_verify_errors": int(res["math_verify_errors"])}
     else:
         res = score_code(solution_str, ground_truth, max_tests=opts.code_max_tests,
                          timeout_s=opts.code_timeout_s, memory_mb=opts.code_memory_mb)
         if res["failure"] == "bad_ground_truth":
             _warn_once(data_source, res.get("error", ""))
         acc = float(res["acc"])
-        extra = {"pred": "", "pass_frac": float(res["pass_frac"]), "n_tests": int(res["n_tests"]), "failure": res["failure"]}
+        extra = {"pred": "", "pass_frac": float(res["pass_frac"]), "n_tests": int(res["n_tests"]),
+                 "failure": res["failure"], "math_verify_errors": 0}
     fmt = float(format_ok(solution_str))
     penalty = float(opts.lang_penalty) if opts.lang_penalty and is_mixed_language(solution_str, opts.lang_min_chars) else 0.0
     score = acc + opts.format_weight * fmt - penalty

@@ -1,15 +1,22 @@
 """math-verify in its own process, so its ``signal.alarm`` timeouts work whatever thread asks.
 
 Run as ``python -I _mathverify_server.py``; it reads JSON lines ``{"gold": str, "pred": str,
-"timeout": int}`` on stdin and answers ``{"ok": bool}`` per line on stdout. Used by
-:mod:`verl_srpo.rewards.math` when it is called outside the main thread (verl's reward loop
-calls reward functions from an executor thread).
+"timeout": int}`` on stdin and answers one JSON line per request on stdout: ``{"ok": bool}``, or
+``{"ok": false, "error": "<type>: <message>"}`` when math-verify itself failed (it cannot be imported,
+or it raised): :mod:`verl_srpo.rewards.math` counts and logs those, so that a broken or incompatible
+math-verify is seen instead of marking every symbolic answer wrong. A timeout is no error: the answer
+is wrong, as math-verify's own timeouts make it.
 """
 
 import json
 import sys
 
-from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+try:
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+
+    IMPORT_ERROR = None
+except Exception as exc:  # reported with every answer, never a silent "wrong"
+    IMPORT_ERROR = f"cannot import math_verify ({type(exc).__name__}: {exc})"
 
 _GOLD_CACHE: dict[str, list] = {}  # a prompt's gold answer is checked once per rollout: parse it once
 
@@ -34,14 +41,20 @@ def check(gold: str, pred: str, timeout: int) -> bool:
     return bool(gold_parsed and pred_parsed and verify(gold_parsed, pred_parsed, timeout_seconds=timeout))
 
 
+def answer(req: dict) -> dict:
+    if IMPORT_ERROR:
+        return {"ok": False, "error": IMPORT_ERROR}
+    try:
+        return {"ok": check(req["gold"], req["pred"], req["timeout"])}
+    except Exception as exc:
+        if "timeout" in type(exc).__name__.lower():  # math-verify's own timeouts: the answer is wrong
+            return {"ok": False}
+        return {"ok": False, "error": f"math_verify raised {type(exc).__name__}: {str(exc)[:300]}"}
+
+
 def main():
     for line in sys.stdin:
-        req = json.loads(line)
-        try:
-            ok = check(req["gold"], req["pred"], req["timeout"])
-        except Exception:
-            ok = False
-        sys.stdout.write(json.dumps({"ok": ok}) + "\n")
+        sys.stdout.write(json.dumps(answer(json.loads(line))) + "\n")
         sys.stdout.flush()
 
 

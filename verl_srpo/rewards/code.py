@@ -55,8 +55,6 @@ from decimal import Context, Decimal, InvalidOperation, localcontext
 from verl_srpo.rewards.sandbox import Limits, run_program
 
 FENCE_RE = re.compile(r"(```|~~~)[^\n`~]*\n(.*?)\1", re.DOTALL)
-FAILURES = ("none", "no_code", "wrong_answer", "runtime_error", "timeout", "memory", "output_limit",
-            "compile_error", "sandbox_error", "bad_ground_truth")
 SCHEMA = '{"inputs": [...], "outputs": [...], "fn_name": null | "name"}'
 # The decimal context of the comparison, whatever another library did to this thread's: a malformed token and
 # a signalling NaN compared raise InvalidOperation (never a quiet NaN). Conversion and == are exact in any context.

@@ -99,12 +99,13 @@ SECCOMP_WARNING = (
     "still contain them). Needs Linux >= 3.5 on x86_64 or aarch64."
 )
 _WARNED: set[str] = set()
-STATUSES = ("ok", "runtime_error", "timeout", "memory", "output_limit", "compile_error", "skipped", "sandbox_error")
 
 
 @dataclasses.dataclass(frozen=True)
 class Limits:
-    """Resource limits for one program. Defaults (ours) follow LiveCodeBench's 6 s per test."""
+    """Resource limits for one program; the one definition of their defaults (the reward's
+    ``code_timeout_s`` and ``code_memory_mb`` default to these). The time follows LiveCodeBench's 6 s per
+    test; the rest are ours."""
 
     timeout_s: float = 6.0  # wall time per test; CPU time is limited to timeout_s + 1
     memory_mb: int = 2048  # address space per process
@@ -122,7 +123,8 @@ class Limits:
 
 @dataclasses.dataclass
 class TestRun:
-    """One test's outcome: ``status`` is one of ``STATUSES``; ``out`` is stdout (stdin tests) or
+    """One test's outcome: ``status`` is one of "ok", "runtime_error", "timeout", "memory", "output_limit",
+    "compile_error", "skipped" or "sandbox_error"; ``out`` is stdout (stdin tests) or
     the JSON-encoded return value (functional tests), only when status is "ok"."""
 
     status: str
