@@ -72,3 +72,23 @@ def run_cli():
         )
 
     return _run
+
+
+@pytest.fixture
+def no_network(monkeypatch, tmp_path):
+    """huggingface_hub in this process cannot reach the Hub (every request: ConnectError), offline mode is unset,
+    and its home and cache are empty: what a user without network meets."""
+    import httpx
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    def refuse(request: httpx.Request):
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf_home" / "hub"))
+    huggingface_hub.set_client_factory(lambda: httpx.Client(transport=httpx.MockTransport(refuse)))
+    yield
+    huggingface_hub.set_client_factory(huggingface_hub.utils._http.default_client_factory)

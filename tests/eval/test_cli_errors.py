@@ -13,24 +13,6 @@ from verl_srpo.eval.cli import build_parser, main
 FAST = ["--backend", "transformers", "--n", "2", "--max-new-tokens", "4", "--dtype", "float32"]
 
 
-@pytest.fixture
-def no_network(monkeypatch, tmp_path):
-    """huggingface_hub cannot reach the Hub (every request: ConnectError), and the cache is empty."""
-    import httpx
-    import huggingface_hub
-    from huggingface_hub import constants
-
-    def refuse(request: httpx.Request):
-        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
-    huggingface_hub.set_client_factory(lambda: httpx.Client(transport=httpx.MockTransport(refuse)))
-    yield
-    huggingface_hub.set_client_factory(huggingface_hub.utils._http.default_client_factory)
-
-
 def fails(capsys, argv: list[str], task: str = "aime24") -> str:
     """Run ``python -m eval argv`` in-process; return its one error line (after ``error: ``)."""
     assert main(argv) == 2

@@ -74,21 +74,3 @@ def hub(monkeypatch, tmp_path):
     huggingface_hub.set_client_factory(emulator.client_factory)
     yield emulator
     huggingface_hub.set_client_factory(huggingface_hub.utils._http.default_client_factory)
-
-
-@pytest.fixture
-def no_network(monkeypatch, tmp_path):
-    """huggingface_hub in this process cannot reach the Hub (every request: ConnectError); offline mode unset."""
-    import httpx
-    import huggingface_hub
-    from huggingface_hub import constants
-
-    def refuse(request: httpx.Request):
-        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
-    huggingface_hub.set_client_factory(lambda: httpx.Client(transport=httpx.MockTransport(refuse)))
-    yield
-    huggingface_hub.set_client_factory(huggingface_hub.utils._http.default_client_factory)
