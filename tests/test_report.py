@@ -22,7 +22,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from verl_srpo.analysis.data import PromptMatcher
-from verl_srpo.analysis.report import steps_to_reach, trailing_mean
+from verl_srpo.analysis.report import hr_boundaries, steps_to_reach, trailing_mean
+from verl_srpo.analysis.runs import Run
 from verl_srpo.analysis.runs import Derivation, acc_rule, locate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +63,26 @@ def test_trailing_mean_and_steps_to_reach_by_hand():
     assert steps_to_reach([10, 20, 30, 40], [0.1, 0.5, 0.9, 0.9], 0.5, window=2) == 30
     assert steps_to_reach([10, 20, 30, 40], [0.1, 0.5, 0.9, 0.9], 0.5, window=1) == 20
     assert steps_to_reach([10, 20], [0.1, 0.2], 0.5) is None
+
+
+def _run(kind: str, logged: list[dict]) -> Run:
+    return Run("r", None, None, kind, "", [{"step": i, "logged": m, "derived": {}} for i, m in enumerate(logged, 1)],
+               [])
+
+
+def test_hr_boundaries_come_from_the_trainers_boundary_metrics():
+    """Only steps where the SRPO trainer logged a boundary (HR on); the first epoch's (nothing to drop) is left out."""
+    logged = [{"srpo/epoch": 1, "srpo/boundary/epoch": 1, "srpo/boundary/dropped": 0, "srpo/boundary/pool_size": 8},
+              {"srpo/epoch": 1},
+              {"srpo/epoch": 2, "srpo/boundary/epoch": 2, "srpo/boundary/dropped": 3, "srpo/boundary/pool_size": 5},
+              {"srpo/epoch": 3, "srpo/boundary/epoch": 3, "srpo/boundary/dropped": 0, "srpo/boundary/pool_size": 9}]
+    assert [(b["step"], b["dropped"], b["pool_size"]) for b in hr_boundaries(_run("SRPO", logged))] == [
+        (3, 3, 5), (4, 0, 9)]
+    # HR off: the sampler's epochs still grow, but no boundary metrics are logged and none is reported.
+    off = [{"srpo/epoch": e} for e in (1, 1, 2, 3)]
+    assert hr_boundaries(_run("SRPO (HR off)", off)) == [] and hr_boundaries(_run("GRPO", off)) == []
+    # A run written before the boundary metrics existed, with HR on: where srpo/epoch grew.
+    assert [b["step"] for b in hr_boundaries(_run("SRPO", off))] == [3, 4]
 
 
 def test_acc_rule_by_hand():
@@ -224,7 +245,10 @@ def test_summary_stage_switch_boundaries_and_plan_next_to_the_run(readme_run):
     assert srpo["summary"]["stage_switch_step"] == min(k for k, v in logged.items() if v["srpo/stage"] == 2) == 4
     epochs = [logged[k]["srpo/epoch"] for k in sorted(logged)]
     opened = [k for k in range(2, 9) if epochs[k - 1] > epochs[k - 2]]
-    assert [b["step"] for b in srpo["summary"]["hr_boundaries"]] == opened
+    bounds = srpo["summary"]["hr_boundaries"]
+    assert [b["step"] for b in bounds] == opened  # the trainer's srpo/boundary/* steps are where epochs opened
+    assert [b["dropped"] for b in bounds] == [logged[k]["srpo/boundary/dropped"] for k in opened]
+    assert [b["pool_size"] for b in bounds] == [logged[k]["srpo/boundary/pool_size"] for k in opened]
     assert srpo["summary"]["final"]["srpo/pool_size"] == logged[8]["srpo/pool_size"]
     assert report["runs"]["grpo"]["summary"]["stage_switch_step"] is None
     assert report["runs"]["grpo"]["summary"]["hr_boundaries"] == []

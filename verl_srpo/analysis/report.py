@@ -43,13 +43,27 @@ def stage_switch(run: Run) -> int | None:
 
 
 def hr_boundaries(run: Run) -> list[dict]:
-    """Steps that opened a new sampler epoch (``srpo/epoch`` grew: HR acted before it), with the pool then."""
-    out, last = [], None
+    """History-resampling boundaries: the steps whose batch opened a new sampler epoch after HR acted, with what it
+    did (``srpo/boundary/*``, which the SRPO trainer logs only when ``srpo.history.enable`` is on). The first
+    epoch's boundary (nothing recorded yet, nothing to drop) is left out. A run without those metrics (written by
+    an older verl-srpo) falls back to the steps where ``srpo/epoch`` grew, if its config had HR on; a run with HR
+    off, or not SRPO's trainer, has none."""
+    out = []
     for s in run.steps:
+        log = s["logged"]
+        if log.get("srpo/boundary/epoch") is not None and log["srpo/boundary/epoch"] > 1:
+            out.append({"step": s["step"], "epoch": int(log["srpo/boundary/epoch"]),
+                        "pool_size": log.get("srpo/boundary/pool_size"), "dropped": log.get("srpo/boundary/dropped"),
+                        "readmitted": log.get("srpo/boundary/readmitted"),
+                        "held_back": log.get("srpo/boundary/held_back")})
+    if out or any("srpo/boundary/epoch" in s["logged"] for s in run.steps) or run.kind != "SRPO":
+        return out
+    last = None
+    for s in run.steps:  # older runs: srpo/epoch grew (the pool is the new epoch's)
         epoch = s["logged"].get("srpo/epoch")
         if epoch is not None and last is not None and epoch > last:
-            out.append({"step": s["step"], "epoch": epoch, "pool_size": s["logged"].get("srpo/pool_size"),
-                        "dropped_total": s["logged"].get("srpo/dropped_total")})
+            out.append({"step": s["step"], "epoch": int(epoch), "pool_size": s["logged"].get("srpo/pool_size"),
+                        "dropped": None, "readmitted": None, "held_back": None})
         last = epoch if epoch is not None else last
     return out
 
@@ -142,10 +156,15 @@ def markdown(runs: list[Run], summaries: dict, comparisons: dict, levels, window
         lines.append(f"| {key} | " + " | ".join(_fmt(summaries[r.name]["final"].get(key)) for r in runs) + " |")
     for r in runs:
         s = summaries[r.name]
-        bounds = ", ".join(f"step {b['step']} (pool {_fmt(b['pool_size'])})" for b in s["hr_boundaries"])
-        stages = (f"- stage 2 from step {_fmt(s['stage_switch_step'])}; history resampling opened epochs at: "
-                  f"{bounds or 'none logged'}") if s["kind"].startswith("SRPO") else \
-            "- one stage, no history resampling (not the SRPO trainer)"
+        bounds = ", ".join(f"step {b['step']} (dropped {_fmt(b['dropped'])}, pool {_fmt(b['pool_size'])})"
+                           for b in s["hr_boundaries"])
+        if s["kind"] == "SRPO":
+            stages = (f"- stage 2 from step {_fmt(s['stage_switch_step'])}; history resampling boundaries at: "
+                      f"{bounds or 'none logged'}")
+        elif s["kind"].startswith("SRPO"):
+            stages = f"- stage 2 from step {_fmt(s['stage_switch_step'])}; history resampling off"
+        else:
+            stages = "- one stage, no history resampling (not the SRPO trainer)"
         lines += ["", f"## {r.name} ({s['kind']})", "",
                   "- files: " + ", ".join(f"{k} {v}" for k, v in s["files"].items()),
                   f"- accuracy from the dumps: {s['acc_rule']}", stages]
