@@ -32,8 +32,21 @@ def test_srpo_trainer_needs_v1(compose):
     _one_problem(compose([*GOOD, "trainer.use_v1=false"]), "trainer.use_v1=true")
 
 
-def test_dataloader_workers_are_refused(compose):
-    _one_problem(compose([*GOOD, "data.dataloader_num_workers=2"]), "Set data.dataloader_num_workers=0")
+def test_dataloader_workers_only_touch_validation(compose):
+    """The SRPO trainer draws training batches in the driver whatever data.dataloader_num_workers says (verl's
+    validation loader uses it), so the setting is not refused."""
+    assert config_problems(compose([*GOOD, "data.dataloader_num_workers=2"])) == []
+
+
+def test_swapped_reward_path_with_srpos_options_is_refused(compose):
+    """verl passes every reward_kwargs key to every call: another reward function would receive SRPO's options."""
+    cfg = compose([*GOOD, "reward.custom_reward_function.path=/tmp/my_reward.py"])
+    _one_problem(cfg, "is not SRPO's reward, but reward_kwargs still holds SRPO's reward options",
+                 "Drop them with `~reward.custom_reward_function.reward_kwargs")
+    # The fix the message gives (a Hydra `key={}` would merge into the plugin's options, not replace them):
+    assert config_problems(compose([*GOOD, "reward.custom_reward_function.path=/tmp/my_reward.py",
+                                    "~reward.custom_reward_function.reward_kwargs",
+                                    "+reward.custom_reward_function.reward_kwargs={}"])) == []
 
 
 def test_unknown_estimator_key_suggests_the_right_one(compose):
@@ -54,13 +67,13 @@ def test_plain_string_plugin_key_is_the_missing_search_path():
 def test_all_problems_are_reported_at_once(compose):
     from verl_srpo.startup import assert_ready
 
-    cfg = compose(["+plugin=verl_srpo", "data.dataloader_num_workers=2", "+srpo.typo=1",
+    cfg = compose(["+plugin=verl_srpo", "trainer.use_v1=false", "+srpo.typo=1",
                    "srpo.history.min_pool_size=2.5", "reward.custom_reward_function.reward_kwargs.lang_penalty=-1"])
     with pytest.raises(SRPOConfigError) as err:
         assert_ready(cfg)
     message = str(err.value)
     assert message.startswith("verl-srpo cannot start:") and "5. " in message and "6. " not in message
-    for needle in ("rollout.n=1", "dataloader_num_workers=2", "unknown key `srpo.typo`",
+    for needle in ("rollout.n=1", "trainer.use_v1=true", "unknown key `srpo.typo`",
                    "srpo.history.min_pool_size=2.5 must be an integer", "reward_kwargs.lang_penalty=-1 must be >= 0"):
         assert needle in message, message
 
@@ -86,7 +99,8 @@ def test_plugin_selects_srpo_reward(compose):
 
 def test_the_yaml_holds_the_dataclass_defaults(compose):
     """One schema: every yaml block with a _target_ is built by verl's own converter into our dataclass, and the
-    values the yaml shows are the dataclass's defaults (the reward's sandbox limits are the sandbox's)."""
+    values the yaml shows are the dataclass's defaults (the reward's sandbox limits are the sandbox's). The
+    reward's options have no _target_: verl passes every key of reward_kwargs to every reward call."""
     import dataclasses
 
     from verl.utils.config import omega_conf_to_dataclass
@@ -96,9 +110,10 @@ def test_the_yaml_holds_the_dataclass_defaults(compose):
 
     cfg = compose(GOOD)
     srpo = omega_conf_to_dataclass(cfg.srpo)
-    reward = omega_conf_to_dataclass(cfg.reward.custom_reward_function.reward_kwargs)
+    reward = RewardConfig(**cfg.reward.custom_reward_function.reward_kwargs)  # verl passes them as kwargs
     algorithm = omega_conf_to_dataclass(cfg.algorithm)
     assert (type(srpo), type(reward), type(algorithm)) == (SRPOConfig, RewardConfig, SRPOAlgoConfig)
+    assert "_target_" not in cfg.reward.custom_reward_function.reward_kwargs
 
     def values(tree):
         tree = tree if isinstance(tree, dict) else dataclasses.asdict(tree)

@@ -47,7 +47,7 @@ def check(overrides: list[str]) -> Any:
     keys = ["algorithm.adv_estimator", "algorithm.srpo_zero_truncated_adv", "trainer.v1.trainer_mode",
             "actor_rollout_ref.rollout.n", "actor_rollout_ref.actor.loss_agg_mode",
             "actor_rollout_ref.actor.optim.lr", "actor_rollout_ref.actor.optim.betas",
-            "actor_rollout_ref.actor.use_kl_loss", "algorithm.use_kl_in_reward", "data.dataloader_num_workers"]
+            "actor_rollout_ref.actor.use_kl_loss", "algorithm.use_kl_in_reward"]
     print("composed verl config (+plugin=verl_srpo), validated:")
     for key in keys:
         print(f"  {key} = {OmegaConf.select(cfg, key)}")

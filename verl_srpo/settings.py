@@ -8,6 +8,8 @@ that span several of verl's blocks.
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -169,17 +171,6 @@ def _batch_sizes(cfg: Any) -> list[str]:
     return []
 
 
-def _dataloader(cfg: Any) -> list[str]:
-    workers = _get(cfg, "data.dataloader_num_workers", 0)
-    if uses_srpo_trainer(cfg) and workers:
-        return [
-            f"data.dataloader_num_workers={workers}: the SRPO sampler (history resampling, stage) is saved in "
-            "checkpoints, and with dataloader workers that state is a prefetch-time snapshot, so a resumed run "
-            "would not draw the batches the uninterrupted run draws. Set data.dataloader_num_workers=0."
-        ]
-    return []
-
-
 def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -228,13 +219,24 @@ def _options(cfg: Any) -> list[str]:
         problems += load(SRPOConfig, block)[1]
     problems += check(SRPOAlgoConfig, cfg.get("algorithm", None), "algorithm", prefix="srpo_")[1]
     fn = _get(cfg, "reward.custom_reward_function", {}) or {}
+    kwargs = fn.get("reward_kwargs", None)
     if fn.get("path", None) == REWARD_PATH:  # SRPO's reward checks its options on every call: check them once here
-        problems += load(RewardConfig, fn.get("reward_kwargs", None))[1]
+        problems += load(RewardConfig, kwargs)[1]
+    elif fn.get("path", None) and kwargs:
+        ours = sorted(set(kwargs) & {f.name for f in dataclasses.fields(RewardConfig)})
+        if ours:  # +plugin=verl_srpo put SRPO's reward options there; verl passes them to every call of the new one
+            problems.append(
+                f"reward.custom_reward_function.path={fn.path} is not SRPO's reward, but reward_kwargs still holds SRPO's "
+                f"reward options {ours} (from +plugin=verl_srpo), which verl passes to every call of that function. "
+                "Drop them with `~reward.custom_reward_function.reward_kwargs '+reward.custom_reward_function."
+                "reward_kwargs={}'` (then add your function's own options), or keep "
+                f"reward.custom_reward_function.path={REWARD_PATH}."
+            )
     return problems
 
 
 RULES: list[Callable[[Any], list[str]]] = [
-    _plugin_key, _pairing, _group_size, _truncation, _batch_sizes, _dataloader, _options, _filter_groups,
+    _plugin_key, _pairing, _group_size, _truncation, _batch_sizes, _options, _filter_groups,
     _run_length, _context_window,
 ]
 

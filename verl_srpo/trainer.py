@@ -149,6 +149,8 @@ class SRPOTrainer(SyncTrainerHooks, PPOTrainerSync):
         self.train_dataloader = StatefulDataLoader(
             dataset=self.train_dataset,
             batch_sampler=self.srpo_sampler,
+            # In the driver, whatever data.dataloader_num_workers says (verl's validation loader uses it): with
+            # workers the sampler state saved in data.pt would be a prefetch-time snapshot, not the drawn position.
             num_workers=0,
             collate_fn=WithDomains(self.train_dataloader.collate_fn, stages.domain_field, stages.data_source_domains),
         )
