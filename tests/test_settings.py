@@ -177,14 +177,14 @@ WINDOW = [*GOOD, "data.max_prompt_length=1024", "data.max_response_length=4096"]
 def test_context_window_too_small_is_refused_with_the_numbers(compose):
     # 1024 + 4096 = 5120 > 2048: vLLM could write at most 2048 - 1024 = 1024 response tokens.
     _one_problem(compose([*WINDOW, "actor_rollout_ref.rollout.max_model_len=2048"]),
-                 "max_model_len=2048 cannot hold", "= 5120", "at 1024 tokens or fewer",
+                 "max_model_len=2048 cannot hold", "= 5120", "at 2048 tokens minus its prompt (1024 for the longest prompts)",
                  "Set actor_rollout_ref.rollout.max_model_len=5120", "or data.max_response_length=1024")
     assert config_problems(compose([*WINDOW, "actor_rollout_ref.rollout.max_model_len=5120"])) == []  # exactly fits
 
 
 def test_context_window_shorter_than_the_prompt(compose):
     _one_problem(compose([*WINDOW, "actor_rollout_ref.rollout.max_model_len=1000"]),
-                 "at 0 tokens or fewer", "data.max_prompt_length + data.max_response_length <= 1000")
+                 "(0 for the longest prompts)", "data.max_prompt_length + data.max_response_length <= 1000")
 
 
 def _model_dir(tmp_path, hf_config):
@@ -219,3 +219,27 @@ def test_the_issue_command_fails_clearly(run_cli):
                     "data.max_prompt_length=1024", "data.max_response_length=4096"])
     assert proc.returncode == 1
     assert "max_model_len=2048 cannot hold" in proc.stderr and "max_model_len=5120" in proc.stderr
+
+
+@pytest.mark.parametrize("override, message", [
+    ("actor_rollout_ref.rollout.n=eight", "actor_rollout_ref.rollout.n='eight' must be an integer"),
+    ("actor_rollout_ref.rollout.n='8'", "actor_rollout_ref.rollout.n='8' must be an integer"),
+    ("data.gen_batch_size=abc", "data.gen_batch_size='abc' must be an integer"),
+    ("data.max_response_length=abc", "data.max_response_length='abc' must be an integer"),
+    ("trainer.use_v1=maybe", "trainer.use_v1='maybe' must be true or false"),
+])
+def test_a_value_of_the_wrong_type_is_a_problem_not_a_crash(compose, override, message):
+    """A rule that crashed on a string where verl wants a number would, inside Hydra's callback, only warn and let
+    the job train unchecked: each such value is one plain problem, under its own name (not a derived key's)."""
+    _one_problem(compose([*GOOD, override]), message)
+
+
+def test_a_rule_that_cannot_run_is_reported_not_raised(compose, monkeypatch):
+    import verl_srpo.settings as settings
+
+    def broken(cfg):
+        raise KeyError("something verl renamed")
+
+    monkeypatch.setattr(settings, "RULES", [*settings.RULES, broken])
+    _one_problem(compose(GOOD), "verl-srpo could not check this config (broken: KeyError")
+

@@ -104,3 +104,36 @@ def test_the_supported_range_is_the_one_pyproject_declares():
     pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
     verl = [Requirement(d) for d in pyproject["project"]["dependencies"] if Requirement(d).name == "verl"]
     assert len(verl) == 1 and str(verl[0].specifier) == str(Requirement(f"verl{VERL_SUPPORTED}").specifier)
+
+
+def test_srpo_flags_without_the_plugin_are_found_on_the_command_line():
+    from verl_srpo.plugin import srpo_without_plugin
+
+    main = "/x/verl/trainer/main_ppo.py"
+    assert srpo_without_plugin([main, "algorithm.adv_estimator=srpo", "actor_rollout_ref.rollout.n=8"]) == [
+        "algorithm.adv_estimator=srpo"]
+    assert srpo_without_plugin([main, "+plugin=verl_srpo", "algorithm.adv_estimator=srpo"]) == []
+    assert srpo_without_plugin([main, "algorithm.adv_estimator=grpo"]) == []
+    assert srpo_without_plugin(["verl-srpo", "check", "algorithm.adv_estimator=srpo"]) == []  # not verl's trainer
+
+
+@pytest.mark.slow
+def test_srpo_without_the_plugin_stops_before_hydra_composes(run_cli):
+    """Without +plugin=verl_srpo no start-up check is installed: the plugin's import-time check stops the run."""
+    proc = run_cli([*MAIN, "algorithm.adv_estimator=srpo", "actor_rollout_ref.rollout.n=8", "--cfg", "job"])
+    assert proc.returncode != 0
+    assert "algorithm.adv_estimator=srpo without +plugin=verl_srpo: add +plugin=verl_srpo" in proc.stderr
+    assert "adv_estimator" not in proc.stdout
+
+
+def test_a_start_up_check_that_crashes_still_stops_the_job(monkeypatch):
+    """Hydra turns any exception of a callback into a warning and runs the job: every failure must leave as
+    SystemExit."""
+    import verl_srpo.startup as startup
+
+    def crash(cfg):
+        raise TypeError("'<' not supported between instances of 'str' and 'int'")
+
+    monkeypatch.setattr(startup, "assert_ready", crash)
+    with pytest.raises(SystemExit, match="its start-up check failed .TypeError"):
+        startup.StartupCheck().on_job_start(config=None)

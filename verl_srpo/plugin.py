@@ -96,13 +96,39 @@ def requested_on_command_line(argv: list[str]) -> bool:
     return any(arg.lstrip("+") == "plugin=verl_srpo" for arg in argv[1:])
 
 
+SRPO_FLAGS = ("algorithm.adv_estimator=srpo", "trainer.v1.trainer_mode=srpo")
+
+
+def srpo_without_plugin(argv: list[str]) -> list[str]:
+    """The SRPO flags ``argv`` gives verl's trainer (``python -m verl.trainer.main_ppo``) without
+    ``+plugin=verl_srpo``: then no start-up check is installed and the run would fail after Ray, vLLM and a
+    first rollout (the estimator misses the plugin's keys) or train without history resampling."""
+    if not argv or requested_on_command_line(argv):
+        return []
+    # While `python -m` imports the module's packages (verl, and with it this plugin) argv[0] is "-m";
+    # sys.orig_argv names the module then.
+    orig = getattr(sys, "orig_argv", [])
+    if not (argv[0].endswith("main_ppo.py") or (argv[0] == "-m" and "verl.trainer.main_ppo" in orig)):
+        return []
+    return [arg for arg in argv[1:] if arg.lstrip("+") in SRPO_FLAGS]
+
+
 def check_command_line(argv: list[str] | None = None) -> None:
-    """Exit loudly if ``+plugin=verl_srpo`` is asked for but cannot compose.
+    """Exit loudly if ``+plugin=verl_srpo`` is asked for but cannot compose, or if verl's trainer is asked for
+    SRPO without it.
 
     Runs when verl imports this module, before Hydra composes; Hydra is imported only when the flag is
     there. ``SystemExit`` is used because verl swallows any ``Exception`` raised while importing a plugin.
     """
     argv = sys.argv if argv is None else argv
+    flags = srpo_without_plugin(argv)
+    if flags:
+        raise SystemExit(
+            f"verl-srpo: {' '.join(flags)} without +plugin=verl_srpo: add +plugin=verl_srpo to the command line. It "
+            "composes what SRPO needs (the SRPO trainer, its reward, the estimator's derived keys) and installs the "
+            "start-up checks; without it this run would stop after Ray, vLLM and a first rollout, or train without "
+            "history resampling."
+        )
     if requested_on_command_line(argv) and not search_path_plugin_found():
         raise SystemExit(
             "verl-srpo: `+plugin=verl_srpo` was given, but Hydra cannot find verl-srpo's search-path plugin "

@@ -157,8 +157,9 @@ def _context_window(cfg: Any) -> list[str]:
     shorter = (f"data.max_response_length={room}" if room > 0 else
                f"data.max_prompt_length + data.max_response_length <= {window}")
     return [f"{said} cannot hold a prompt of {prompt} tokens (data.max_prompt_length) plus a response of {response} "
-            f"(data.max_response_length) = {need}: vLLM would stop long responses at {max(room, 0)} tokens or fewer, "
-            "short of the response length, and verl 0.9.1 reports such a stop like any other, so the cut responses "
+            f"(data.max_response_length) = {need}: vLLM would stop a long response at {window} tokens minus its "
+            f"prompt ({max(room, 0)} for the longest prompts), short of the response length, and verl 0.9.1 reports "
+            "such a stop like any other, so the cut responses "
             "would keep a non-zero advantage and count in their group's statistics. "
             f"{fix} {shorter}."]
 
@@ -241,9 +242,48 @@ RULES: list[Callable[[Any], list[str]]] = [
 ]
 
 
+# verl's keys that the rules above compute with: a wrong type here is said once, plainly, instead of
+# surfacing as a TypeError inside a rule (which, raised in Hydra's callback, would let the job run unchecked).
+INTEGER_KEYS = ("actor_rollout_ref.rollout.n", "data.train_batch_size", "data.gen_batch_size",
+                "data.max_prompt_length", "data.max_response_length", "actor_rollout_ref.rollout.max_model_len")
+BOOLEAN_KEYS = ("trainer.use_v1",)
+# Keys that interpolate INTEGER_KEYS: a bad source is reported under its own name, not theirs.
+DERIVED = {"algorithm.srpo_max_response_length": "data.max_response_length"}
+
+
+def _types(cfg: Any) -> list[str]:
+    """The verl keys SRPO's rules compute with have the types verl expects (unquoted integers / booleans)."""
+    problems = []
+    for key in INTEGER_KEYS:
+        value = _get(cfg, key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append(f"{key}={value!r} must be an integer (unquoted, e.g. {key}=8).")
+    for key in BOOLEAN_KEYS:
+        value = _get(cfg, key)
+        if value is not None and not isinstance(value, bool):
+            problems.append(f"{key}={value!r} must be true or false (unquoted).")
+    return problems
+
+
 def config_problems(cfg: Any) -> list[str]:
-    """Every problem of ``cfg`` (a composed verl config), as messages that say what to set instead."""
-    return [message for rule in RULES for message in rule(cfg)]
+    """Every problem of ``cfg`` (a composed verl config), as messages that say what to set instead.
+
+    Never raises for the config's contents: a rule that fails on a value of a type it does not expect is
+    covered by the type rule (or reported as what it could not check), because a start-up check that crashes
+    inside Hydra's callback is only a warning there, and the job would train unchecked.
+    """
+    problems = _types(cfg)
+    bad = {p.split("=", 1)[0] for p in problems}
+    for rule in RULES:
+        try:
+            found = rule(cfg)
+        except Exception as exc:  # a value of the wrong type the type rule does not cover
+            if bad:
+                continue
+            found = [f"verl-srpo could not check this config ({rule.__name__.strip('_')}: {type(exc).__name__}: "
+                     f"{exc}); a value has a type verl does not expect. Fix it, or report this message."]
+        problems += [p for p in found if DERIVED.get(p.split("=", 1)[0]) not in bad]
+    return problems
 
 
 def format_problems(problems: list[str]) -> str:

@@ -102,3 +102,6 @@ class StartupCheck(Callback):
             assert_ready(config)
         except ValueError as exc:
             raise SystemExit(f"\n{exc}\n") from None
+        except Exception as exc:  # a check that cannot run must not let the job run unchecked
+            raise SystemExit(f"\nverl-srpo cannot start: its start-up check failed ({type(exc).__name__}: {exc}), so "
+                             "the config is unchecked. Fix the value it names, or report this message.\n") from None
