@@ -65,3 +65,13 @@ def test_readme_kit_commands_parse():
         _, kit, *argv = [word for word in shlex.split(command) if word != "..."]
         module, _, _ = KITS[kit]
         assert importlib.import_module(module).build_parser().parse_args(argv), command
+
+
+def test_check_turns_a_refused_override_into_one_line_with_a_hint(capsys):
+    """A typo in an existing key without `+` is refused by Hydra; `check` says which key was meant."""
+    from verl_srpo.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "actor_rollout_ref.rollout.n=8", "srpo.history.enabel=false"])
+    assert str(exc.value) == ("verl-srpo check: Could not override 'srpo.history.enabel'. "
+                              "Did you mean `srpo.history.enable`?")

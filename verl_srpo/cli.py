@@ -39,7 +39,10 @@ def check(overrides: list[str]) -> Any:
     from verl_srpo.compose import compose
     from verl_srpo.startup import assert_ready
 
-    cfg = compose(overrides)
+    try:
+        cfg = compose(overrides)
+    except Exception as exc:  # Hydra refused an override (a typo in a key, a bad value): one line, with a hint
+        raise SystemExit(f"verl-srpo check: {override_hint(exc)}") from None
     try:
         assert_ready(cfg)
     except ValueError as exc:
@@ -54,6 +57,29 @@ def check(overrides: list[str]) -> Any:
     if cfg.get("srpo") is not None:
         print("  srpo =", OmegaConf.to_container(cfg.srpo))
     return cfg
+
+
+def override_hint(exc: Exception) -> str:
+    """Hydra's first line for a refused override, plus "did you mean" for a key that is not in the composed
+    config (Hydra's own hint, "append with +", would add the typo as a new key)."""
+    import difflib
+    import re
+
+    from omegaconf import DictConfig, OmegaConf
+
+    from verl_srpo.compose import compose
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    match = re.search(r"Could not override '([^']+)'", str(exc))
+    if not match:
+        return text
+    parent, _, leaf = match.group(1).rpartition(".")
+    base = compose([])
+    node = OmegaConf.select(base, parent) if parent else base
+    close = difflib.get_close_matches(leaf, [str(k) for k in node.keys()], n=1) if isinstance(node, DictConfig) else []
+    if close:
+        return f"{text} Did you mean `{parent + '.' if parent else ''}{close[0]}`?"
+    return f"{text} No such key here: check the name (a new key needs a leading +)."
 
 
 def gpu_with_vllm() -> bool:
