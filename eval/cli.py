@@ -103,6 +103,10 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
 
 def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse impossible option values before anything runs (argparse's usage error, exit code 2)."""
+    for flag in ("model", "completions", "dataset", "out"):  # "" would silently mean the current directory
+        value = getattr(args, flag, None)
+        if value is not None and not str(value).strip():
+            parser.error(f"--{flag} is empty (an unset shell variable?): give a path or a Hub id")
     if not args.model and not args.completions:
         parser.error("--model is required (or --completions FILE to grade saved completions)")
     if args.tensor_parallel_size < 1 or args.data_parallel_size < 1:

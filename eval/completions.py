@@ -26,12 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verl_srpo.eval import aime, lcb, pipeline, report
+from verl_srpo.eval.errors import EvalError
 
 FORMATS = ("responses", "code_list")
 
 
-class CompletionsError(ValueError):
-    """The completions file does not fit the format or the selected problems."""
+class CompletionsError(EvalError, ValueError):
+    """The completions file does not fit the format or the selected problems (one line, exit code 2)."""
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,13 @@ def read_completions(path: str | Path, allow_code_list: bool = True) -> Completi
 
 
 def select(comps: Completions, wanted: list[str], known: set[str], wanted_what: str,
-           known_what: str) -> tuple[dict[str, list[dict]], int]:
+           known_what: str, flags: str = "--dataset") -> tuple[dict[str, list[dict]], int]:
     """Records ``{"sample", "text"}`` of the ``wanted`` questions (the selection, ``wanted_what``), and how
     many lines fell outside them; every question id must be ``known`` (the dataset, ``known_what``)."""
     unknown = sorted(set(comps.texts) - known)
     if unknown:
         raise CompletionsError(f"{comps.path}: {len(unknown)} question id(s) not in {known_what} (first: "
-                               f"{unknown[:5]}); check --dataset and --release")
+                               f"{unknown[:5]}); check {flags}")
     missing = [q for q in wanted if q not in comps.texts]
     if missing:
         raise CompletionsError(f"{comps.path} covers {len(wanted) - len(missing)} of the {len(wanted)} problems of "
@@ -127,19 +128,6 @@ def _sampling(n: int) -> dict:
     return {"n": n, "temperature": None, "top_p": None, "max_new_tokens": None, "seed": None}
 
 
-def _usage_errors(run):
-    """The CLI's entry points: a bad completions file ends the command with its one-line message."""
-
-    def wrapped(args: Namespace) -> dict:
-        try:
-            return run(args)
-        except CompletionsError as err:
-            raise SystemExit(f"python -m eval {args.task} --completions: {err}") from None
-
-    return wrapped
-
-
-@_usage_errors
 def run_lcb(args: Namespace) -> dict:
     """Grade ``args.completions`` on LiveCodeBench with ``args.grader``; writes the outputs to ``args.out``."""
     lcb.check_window(args.start, args.end)
@@ -150,7 +138,7 @@ def run_lcb(args: Namespace) -> dict:
     if not problems:
         raise CompletionsError(f"no problems of {release} fall in {args.start}..{args.end}")
     records, skipped = select(comps, [p.problem_id for p in problems], {p.problem_id for p in everything},
-                              f"{release} within {args.start}..{args.end}", release)
+                              f"{release} within {args.start}..{args.end}", release, "--dataset and --release")
     if skipped:
         print(f"skipped {skipped} questions of {comps.path} outside {args.start}..{args.end}")
     dataset.update(window={"start": args.start, "end": args.end}, num_problems=len(problems),
@@ -165,7 +153,6 @@ def run_lcb(args: Namespace) -> dict:
     return results
 
 
-@_usage_errors
 def run_aime(args: Namespace) -> dict:
     """Grade ``args.completions`` on AIME with the training math reward; writes the outputs to ``args.out``."""
     comps = read_completions(args.completions, allow_code_list=False)

@@ -133,3 +133,24 @@ def test_impossible_options_are_usage_errors(tmp_path, capsys, extra, message):
     with pytest.raises(SystemExit) as exc:
         main(["aime24", "--model", "m", "--out", str(tmp_path / "run"), *extra])
     assert exc.value.code == 2 and message in capsys.readouterr().err and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("flag", ["--dataset", "--completions", "--out"])
+def test_an_empty_path_is_refused_not_read_as_the_current_directory(flag, capsys, tmp_path):
+    """`--dataset "$AIME_FILE"` with the variable unset would read (and hash) whatever lies in the current folder."""
+    args = {"--dataset": "x.jsonl", "--completions": "c.jsonl", "--out": str(tmp_path / "o")}
+    args[flag] = ""
+    with pytest.raises(SystemExit) as exc:
+        main(["aime24", *[x for kv in args.items() for x in kv]])
+    assert exc.value.code == 2
+    assert f"{flag} is empty (an unset shell variable?)" in capsys.readouterr().err
+
+
+def test_the_readme_aime_file_is_the_fixture_rows():
+    import json
+    from pathlib import Path
+
+    from tests.eval.eval_fixtures import AIME_ROWS
+
+    path = Path(__file__).parent / "data" / "aime24.jsonl"
+    assert [json.loads(line) for line in path.read_text().splitlines()] == AIME_ROWS

@@ -1,6 +1,7 @@
 """``python -m eval {lcb,aime24} --completions FILE``: grading saved completions without a model."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -118,15 +119,17 @@ def test_completions_files_are_checked(tmp_path):
         read_completions(tmp_path / "absent.jsonl")
 
 
-def test_completions_must_fit_the_selection(tmp_path):
+def test_completions_must_fit_the_selection(tmp_path, capsys):
     one = _write(tmp_path, [{"question_id": "sum01", "responses": ["x"]}])
-    with pytest.raises(SystemExit, match=r"covers 1 of the 6 problems .*missing: \['3901', '3902', 'div01'"):
-        main([*LCB, "--completions", one, "--out", str(tmp_path / "o")])
+    assert main([*LCB, "--completions", one, "--out", str(tmp_path / "o")]) == 2  # a user error: one line, code 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m eval lcb: error: ") and err.count("\n") == 1
+    assert re.search(r"covers 1 of the 6 problems .*missing: \['3901', '3902', 'div01'", err)
     extra = [json.loads(line) for line in (PAIRS_DIR / "completions.jsonl").read_text().splitlines()]
     unknown = _write(tmp_path, [*extra, {"question_id": "abc999", "responses": ["x", "y"]}])
     match = r"1 question id\(s\) not in \S+lcb_pairs release_v1 \(first: \['abc999'\]\); check --dataset"
-    with pytest.raises(SystemExit, match=match):
-        main([*LCB, "--completions", unknown, "--out", str(tmp_path / "o")])
+    assert main([*LCB, "--completions", unknown, "--out", str(tmp_path / "o")]) == 2
+    assert re.search(match, capsys.readouterr().err)
 
 
 def test_model_is_required_without_completions(tmp_path, capsys):
