@@ -18,6 +18,7 @@ from verl_srpo.release.errors import ReleaseError
 from verl_srpo.release.protocol import PROTOCOL, TASKS
 
 SCHEMA_VERSION = 1  # eval/report.py
+COMPLETIONS_BACKEND = "completions"  # results.json "backend" of `python -m eval ... --completions FILE`
 PUBLISHED_LCB_GRADER = "official"  # the grader behind R1-Zero's 40.2 and SRPO's 41.6 (eval/README.md)
 
 
@@ -101,12 +102,21 @@ def _parse(path: Path) -> TaskResult:
     task = data.get("task")
     if task not in TASKS:
         raise ReleaseError(f"EVAL file {path}: unknown task {task!r}; known: {sorted(TASKS)}")
+    if data.get("backend") == COMPLETIONS_BACKEND:
+        raise ReleaseError(
+            f"EVAL file {path} grades completions read from a file (python -m eval {task} --completions), not samples "
+            "the evaluation drew from these weights, so it cannot show the released model scored it. Evaluate the "
+            f"folder itself: python -m eval {task} --model <the merged folder> --out <dir>"
+        )
     head, sampling, dataset = data.get("headline"), data.get("sampling"), data.get("dataset")
     fingerprint = (data.get("model") or {}).get("fingerprint")
     keys = ("metric", "mean", "ci95_low", "ci95_high")
-    if not (isinstance(head, dict) and all(k in head for k in keys) and isinstance(sampling, dict)
-            and isinstance(dataset, dict) and fingerprint):  # fmt: skip
-        raise ReleaseError(f"EVAL file {path} lacks headline {list(keys)}, sampling, dataset or model.fingerprint")
+    missing = [f"headline.{k}" for k in keys if not isinstance(head, dict) or k not in head]
+    missing += [name for name, part in (("sampling", sampling), ("dataset", dataset)) if not isinstance(part, dict)]
+    missing += [] if fingerprint else ["model.fingerprint (the weights it measured)"]
+    if missing:
+        raise ReleaseError(f"EVAL file {path} lacks {', '.join(missing)}: pass a results.json that python -m eval "
+                           "wrote for a model")
     return TaskResult(
         task=task, metric=head["metric"], mean=head["mean"], ci95_low=head["ci95_low"], ci95_high=head["ci95_high"],
         num_problems=len(data.get("problems", [])), sampling=sampling, dataset=dataset, source=path,

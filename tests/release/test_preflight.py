@@ -103,7 +103,9 @@ def test_base_model_must_agree_with_the_run(release_fixture, tmp_path, capsys, n
     ("{not json", "EVAL file {path} is not readable JSON"),
     ('{"schema_version": 2}', "EVAL file {path}: schema_version 2, expected 1"),
     ('{"schema_version": 1, "task": "gsm8k"}', "EVAL file {path}: unknown task 'gsm8k'; known: ['aime24', 'lcb']"),
-    ('{"schema_version": 1, "task": "aime24"}', "EVAL file {path} lacks headline"),
+    ('{"schema_version": 1, "task": "aime24"}', "EVAL file {path} lacks headline.metric, headline.mean"),
+    ('{"schema_version": 1, "task": "aime24", "backend": "completions", "model": {"fingerprint": "sha256:x"}}',
+     "EVAL file {path} grades completions read from a file (python -m eval aime24 --completions), not samples"),
 ])  # fmt: skip
 def test_eval_files_refuse_early(release_fixture, tmp_path, capsys, no_network, content, message):
     out, bad = tmp_path / "out", tmp_path / "results.json"
