@@ -75,3 +75,17 @@ def test_check_turns_a_refused_override_into_one_line_with_a_hint(capsys):
         main(["check", "actor_rollout_ref.rollout.n=8", "srpo.history.enabel=false"])
     assert str(exc.value) == ("verl-srpo check: Could not override 'srpo.history.enabel'. "
                               "Did you mean `srpo.history.enable`?")
+
+
+def test_gpu_quickstart_names_missing_data_before_launching(tmp_path, monkeypatch):
+    """On a GPU the recipe would read its data only after Ray and vLLM started: quickstart checks it first."""
+    from verl_srpo.cli import debug_data_problem
+
+    monkeypatch.chdir(tmp_path)
+    problem = debug_data_problem({})
+    assert "data/srpo-debug/train.parquet and data/srpo-debug/val.parquet do not exist" in problem
+    assert "verl-srpo prepare all --limit 200 --no-label --out-dir data/srpo-debug" in problem
+    (tmp_path / "mine").mkdir()
+    for name in ("train.parquet", "val.parquet"):
+        (tmp_path / "mine" / name).write_bytes(b"")
+    assert debug_data_problem({"DATA_DIR": "mine"}) is None

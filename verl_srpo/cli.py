@@ -114,12 +114,35 @@ def run_kit(name: str, argv: list[str]) -> int:
     return kit.main(argv, prog=f"verl-srpo {name}")
 
 
+DEBUG_DATA = "data/srpo-debug"  # run_debug_1gpu.sh's DATA_DIR default (relative to where it runs)
+
+
+def debug_data_problem(env: dict) -> str | None:
+    """Why the 1-GPU debug recipe would fail on its data after Ray and vLLM start (None when the files exist)."""
+    data_dir = env.get("DATA_DIR", DEBUG_DATA)
+    wanted = [env.get("TRAIN_FILES", f"{data_dir}/train.parquet"), env.get("VAL_FILES", f"{data_dir}/val.parquet")]
+    missing = [f for f in wanted if not Path(f).is_file()]
+    if not missing:
+        return None
+    return (f"verl-srpo quickstart: the 1-GPU debug recipe trains on {wanted[0]} and validates on {wanted[1]}, but "
+            f"{' and '.join(missing)} do not exist (in {Path.cwd()}). Make a small set first: `verl-srpo prepare all "
+            f"--limit 200 --no-label --out-dir {DEBUG_DATA} --work-dir {DEBUG_DATA}/work` (reads the Hub), or set "
+            "DATA_DIR (or TRAIN_FILES and VAL_FILES) to verl RL parquet files of your own. "
+            "`verl-srpo quickstart --cpu` rehearses on bundled data without a GPU.")
+
+
 def quickstart(args: argparse.Namespace) -> int:
     if gpu_with_vllm() and not args.cpu:
         recipe = debug_recipe()
+        # The recipe launches $PYTHON: this interpreter (the one verl-srpo runs in), unless the user names another.
+        env = {**os.environ, "PYTHON": os.environ.get("PYTHON", sys.executable)}
+        problem = debug_data_problem(env)
+        if problem:
+            raise SystemExit(problem)
         print(f"GPU and vLLM found: running {recipe}")
-        return subprocess.call(["bash", str(recipe)], env=os.environ.copy())
-    print("No GPU with vLLM here: CPU rehearsal of SRPO's driver-side pieces (pass nothing to skip it).\n")
+        return subprocess.call(["bash", str(recipe)], env=env)
+    print("No GPU with vLLM here: a CPU rehearsal of SRPO's driver-side pieces (on a GPU machine with vLLM, "
+          "`verl-srpo quickstart` runs the 1-GPU debug recipe instead).\n")
     from verl_srpo.rehearsal import rehearse
 
     check(["actor_rollout_ref.rollout.n=8", "data.train_batch_size=16"])

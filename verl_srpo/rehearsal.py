@@ -149,7 +149,7 @@ def rehearse(steps: int = 6, save_at: int = 3) -> dict:
           "fresh trainer through fit(): "
           f"steps {save_at + 1}-{steps} drew the same batches: {same}")
     print("Done: config, validation, reward, sampler, history resampling, stage switch, estimator, resume. "
-          "For a real run see recipes/srpo/run_debug_1gpu.sh (one GPU with vLLM).")
+          "For a real run: `verl-srpo quickstart` on one GPU with vLLM (the 1-GPU debug recipe).")
     return {"logged": logged, "drawn": straight.agent_loop_manager.drawn, "resumed_same": same, "zero_adv": zero_adv}
 
 
