@@ -168,6 +168,12 @@ def step_load(args) -> None:
             print(f"[load/{source.name}] split {files.split} ({len(files.relpaths)} files): {stats['rows_read']} rows "
                   f"read, {stats['problems']} problems kept, {stats['repeats']} repeats and "
                   f"{stats['malformed']} unusable rows removed")
+            if stats["rows_read"] and stats["malformed"] == stats["rows_read"]:  # a file of another layout
+                first = (d / "removals.jsonl").read_text().splitlines()[:1]
+                why = json.loads(first[0]).get("detail", "") if first else ""
+                raise SystemExit(f"--source {source.name}: none of the {stats['rows_read']} rows of {files.location} "
+                                 f"is usable (first: {why}): is it {source.name}'s layout ({source.card})? Pass "
+                                 f"--source {source.name}=PATH to that dataset's files.")
 
         run_step(d, {"version": sources_mod.VERSION, "input": identity, "settings": settings}, make)
 

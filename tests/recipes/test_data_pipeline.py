@@ -151,6 +151,11 @@ def test_bad_settings_fail_before_any_work(tmp_path):
         prepare.main([*load, "--source", "dapo_math=./no/such/folder"])
     with pytest.raises(SystemExit, match="names a source twice"):
         prepare.main([*load, "--source", "deepscaler"])
+    # A file of another dataset's layout: every row unusable is an error, not "0 problems kept" and exit 0.
+    wrong = ["load", "--work-dir", str(tmp_path / "work2"), "--source", f"dapo_math={paths['deepscaler']}"]
+    with pytest.raises(SystemExit, match=r"--source dapo_math: none of the \d+ rows of .* is usable \(first: .*is it "
+                                         r"dapo_math's layout"):
+        prepare.main(wrong)
 
 
 def test_swapping_source_priority_reruns_clean_and_keeps_the_other_copy(tmp_path, capsys):
