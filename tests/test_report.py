@@ -195,6 +195,7 @@ def test_readme_commands_write_the_report_and_the_plan(readme_run):
     md = (cwd / "runs" / "report" / "report.md").read_text()
     assert "![dashboard](dashboard.png)" in md and "## srpo (SRPO)" in md and "## grpo (GRPO)" in md
     assert "Plan (from the data's pass@k labels) vs. this run" in md
+    assert "history resampling takes solved prompts out of an SRPO run's batches" in md  # SRPO vs a baseline
     assert _report(cwd)["length_unit"] == "tokens"  # the run's tokenizer (actor_rollout_ref.model.path)
 
 

@@ -144,8 +144,13 @@ def markdown(runs: list[Run], summaries: dict, comparisons: dict, levels, window
     if png:
         lines += [f"![dashboard]({png})", ""]
     lines += [f"## Steps to reach accuracy (training accuracy: trailing mean over {window} steps; validation as "
-              "logged)", "", "| run | series | " + " | ".join(f"{lv:g}" for lv in levels) + " |",
-              "|---|---|" + "---|" * len(levels)]
+              "logged)", ""]
+    if any(r.kind == "SRPO" for r in runs) and len(runs) > 1:
+        lines += ["Training accuracy is measured on the prompts each run drew: history resampling takes solved "
+                  "prompts out of an SRPO run's batches, so its training accuracy runs lower than a baseline's on the "
+                  "same model. Compare runs on validation (`val-core/*`, `trainer.test_freq`) or with `python -m eval`.",
+                  ""]
+    lines += ["| run | series | " + " | ".join(f"{lv:g}" for lv in levels) + " |", "|---|---|" + "---|" * len(levels)]
     for r in runs:
         for label, reach in summaries[r.name]["steps_to_reach"].items():
             lines.append(f"| {r.name} | {label} | " + " | ".join(_fmt(v) for v in reach.values()) + " |")
