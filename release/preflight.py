@@ -46,6 +46,9 @@ def check(args: Namespace, api) -> Checked:
         raise ReleaseError(f"LICENSE={args.license!r} is not a Hub license id (e.g. apache-2.0, mit, other)")
     for dataset in args.dataset:
         hub.check_hub_id(dataset, "DATASETS entry")
+    if args.ckpt and not Path(args.ckpt).is_dir():
+        raise ReleaseError(f"CKPT={args.ckpt} does not exist: point it at a verl checkpoint's "
+                           "global_step_N/actor folder (under trainer.default_local_dir)")
     base = training.resolve_base_model(args.run_config, args.base_model)
     rows = training.training_details(args.run_config, args.ckpt, base)
     step = training.global_step(args.ckpt)

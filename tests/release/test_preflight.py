@@ -135,6 +135,9 @@ def test_out_holding_something_else_and_a_non_checkpoint_refuse_early(release_fi
                "--run-config", release_fixture["RUN_CONFIG"], "--base-model", "none", "--eval", release_fixture["EVAL"],
                "--version", "v1"])
     assert "has no fsdp_config.json" in refusal(capsys, rc, tmp_path / "new")
+    rc = main(["publish", "--repo-id", REPO_ID, "--out", str(tmp_path / "new"), "--ckpt", str(tmp_path / "nope/actor"),
+               "--run-config", release_fixture["RUN_CONFIG"], "--base-model", "none", "--eval", release_fixture["EVAL"]])
+    assert refusal(capsys, rc, tmp_path / "new").startswith(f"CKPT={tmp_path / 'nope/actor'} does not exist")
 
 
 # -- the push's own refusals: token, offline mode, network, namespace -------------------------------
