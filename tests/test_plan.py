@@ -14,7 +14,15 @@ import re
 import numpy as np
 import pytest
 
-from verl_srpo.analysis.plan import PlanSettings, _boundary, dapo_factor, make_plan, timeline, zero_adv_probability
+from verl_srpo.analysis.plan import (
+    PlanSettings,
+    _boundary,
+    _floors,
+    dapo_factor,
+    make_plan,
+    timeline,
+    zero_adv_probability,
+)
 from verl_srpo.history import PromptHistory
 from verl_srpo.sampler import SRPOBatchSampler
 from verl_srpo.stages import Rows, StagePlan, StageSwitch
@@ -33,14 +41,28 @@ def test_dapo_factor_by_hand():
 
 def test_boundary_drop_floor_and_readmission_by_hand():
     active, pending = np.ones(4), np.array([1.0, 1.0, 1.0, 0.0])
-    assert _boundary(active, pending, np.ones(4), floor=2, readmit_fraction=0.0) == (2.0, 0.0)
+    assert _boundary(active, pending, np.ones(4), [(np.ones(4), 2)], readmit_fraction=0.0) == (2.0, 0.0)
     assert active.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1.0])  # 3 solved, room for 2: each leaves w.p. 2/3
     assert pending.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 0.0])  # held back, still solved
     active, pending = np.array([0.0, 1.0, 1.0]), np.array([0.0, 1.0, 0.0])
-    assert _boundary(active, pending, np.ones(3), floor=0, readmit_fraction=1.0) == (1.0, 1.0)
+    assert _boundary(active, pending, np.ones(3), [(np.ones(3), 0)], readmit_fraction=1.0) == (1.0, 1.0)
     assert active.tolist() == [1.0, 0.0, 1.0]  # the earlier drop is back (history cleared), this one is gone
     active, pending = np.array([0.0, 0.0, 1.0, 1.0]), np.zeros(4)
-    assert _boundary(active, pending, np.ones(4), floor=0, readmit_fraction=0.25)[1] == 0  # round(0.5) = 0, as HR
+    assert _boundary(active, pending, np.ones(4), [(np.ones(4), 0)], 0.25)[1] == 0  # round(0.5) = 0, as HR
+
+
+def test_weighted_stage2_floors_by_hand():
+    """6 math and 1 code prompt, weights {math: 1, code: 1}, a floor of 4: code holds its 1 row (less than its
+    half, 2), math's floor takes the other 3. Every prompt solved: 3 of 6 math leave, in expectation 1/2 each."""
+    domain = np.array([0] * 6 + [1])
+    plan = StagePlan(["math", "code"], np.bincount(domain), ["math"], {"math": 1, "code": 1})
+    eligible = np.ones(7)
+    floors = _floors(2, plan, domain, eligible, 4)
+    assert [(rows.tolist(), size) for rows, size in floors] == [([1.0] * 6 + [0], 3), ([0.0] * 6 + [1], 1)]
+    assert [size for _, size in _floors(1, plan, domain, eligible, 4)] == [4]  # stage 1: one floor
+    active, pending = np.ones(7), np.ones(7)
+    assert _boundary(active, pending, eligible, floors, 0.0) == (3.0, 0.0)  # code's solved prompt is held
+    assert active.tolist() == pytest.approx([0.5] * 6 + [1])
 
 
 def test_timeline_by_hand():
@@ -119,14 +141,36 @@ def _data():
     return correct / 8, np.array([0] * 600 + [1] * 400), ["math", "code"]
 
 
+def _small_code_data():
+    """150 math prompts, 125 always solved, and 20 code prompts, 12 always solved: with weights {math: 1, code: 1}
+    and B = 50, code's share of the pool floor (25) is more than it has, and HR soon brings math to its floor."""
+    rng = np.random.default_rng(1)
+    math = np.concatenate([np.ones(125), rng.choice(7, 25) / 8])
+    code = np.concatenate([np.ones(12), rng.choice(7, 8) / 8])
+    return np.concatenate([math, code]), np.array([0] * 150 + [1] * 20), ["math", "code"]
+
+
+def _easy_math_data():
+    """150 math prompts, 140 always solved, and 200 code prompts of :func:`_data`: with weights {math: 1, code: 1}
+    the code pool alone holds more than B, yet math keeps its own floor of 25 (a single floor would let it go)."""
+    p, _, _ = _data()
+    math = np.concatenate([np.ones(140), np.random.default_rng(2).choice(7, 10) / 8])
+    return np.concatenate([math, p[600:800]]), np.array([0] * 150 + [1] * 200), ["math", "code"]
+
+
 @pytest.mark.parametrize("options", [
     {},  # the plugin's defaults: stage 2 after one math epoch, solved prompts gone for good
     {"readmit_fraction": 0.3, "switch_step": 14, "switch_epoch": None, "stage2_weights": {"math": 1, "code": 3}},
     {"min_pool_size": 850},  # the floor holds the pool
     {"history": False},
+    # code has fewer rows than its share of the floor: math's floor takes the rest (the floors add up to B)
+    {"stage2_weights": {"math": 1, "code": 1}, "data": _small_code_data},
+    {"stage2_weights": {"math": 1, "code": 1}, "min_pool_size": 120, "data": _small_code_data},
+    {"stage2_weights": {"math": 1, "code": 1}, "data": _easy_math_data},  # math held at its floor
 ])
 def test_plan_matches_the_real_sampler_and_history(options):
-    p, domain, names = _data()
+    options = dict(options)
+    p, domain, names = options.pop("data", _data)()
     s = PlanSettings(8, 50, 60, **options)
     plan = make_plan(p, domain, names, s)
     runs = [simulate(p, domain, names, s, seed) for seed in range(20)]

@@ -6,7 +6,8 @@ advantage (``shared/SRPO.md``, "History Resampling (HR)"). From that, per domain
 
 * the expected share of zero-advantage groups of a step, ``mean(p^G + (1-p)^G)`` over what the step draws;
 * the pool after each HR boundary: a prompt drawn in the epoch just ended leaves with probability ``p^G``
-  (never below ``max(min_pool_size, B)``), and ``round(readmit_fraction x dropped)`` dropped prompts come back;
+  (never below ``max(min_pool_size, B)``; with stage-2 weights, each domain never below its share of that
+  floor, :func:`verl_srpo.stages.floor_sizes`), and ``round(readmit_fraction x dropped)`` dropped prompts come back;
 * the steps of each epoch (``floor(pool / B)``, as the sampler cuts epochs), the stage switch and the total;
 * DAPO's over-generation factor: prompts generated per informative group kept, ``1 / (1 - mean zero-adv)``.
 
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from verl_srpo.stages import StagePlan
+from verl_srpo.stages import StagePlan, floor_sizes
 
 
 def zero_adv_probability(p: np.ndarray, group: int) -> np.ndarray:
@@ -110,14 +111,19 @@ class Plan:
         return {**asdict(self), "stages": self.stages()}
 
 
-def _boundary(active: np.ndarray, pending: np.ndarray, eligible: np.ndarray, floor: int,
+def _boundary(active: np.ndarray, pending: np.ndarray, eligible: np.ndarray, floors: list[tuple[np.ndarray, int]],
               readmit_fraction: float) -> tuple[float, float]:
-    """History resampling at an epoch boundary, in expectation (``PromptHistory.boundary``). In place."""
+    """History resampling at an epoch boundary, in expectation (``PromptHistory.boundary``). In place.
+
+    ``floors``: ``(rows (N,) 0/1, size)`` pairs, each part keeping at least ``size`` prompts in the pool (one
+    over the stage's rows, or one a weighted stage-2 domain: :func:`_floors`)."""
     before = eligible * (1.0 - active)  # dropped at earlier boundaries
-    candidates = pending * eligible
-    expected = candidates.sum()
-    room = max(0.0, (active * eligible).sum() - floor)
-    drop = candidates * (min(1.0, room / expected) if expected > 0 else 0.0)
+    drop = np.zeros_like(active)
+    for rows, size in floors:
+        candidates = pending * rows
+        expected = candidates.sum()
+        room = max(0.0, (active * rows).sum() - size)
+        drop += candidates * (min(1.0, room / expected) if expected > 0 else 0.0)
     active -= drop
     pending -= drop
     readmitted = 0.0
@@ -125,6 +131,18 @@ def _boundary(active: np.ndarray, pending: np.ndarray, eligible: np.ndarray, flo
         readmitted = min(before.sum(), round(readmit_fraction * before.sum()))
         active += before * (readmitted / before.sum())  # their history is cleared: nothing pending
     return float(drop.sum()), float(readmitted)
+
+
+def _floors(stage: int, plan: StagePlan, domain: np.ndarray, eligible: np.ndarray,
+            total: int) -> list[tuple[np.ndarray, int]]:
+    """The sampler's floors (``SRPOBatchSampler._floors``): one of ``total`` over the stage's ``eligible`` (N,)
+    rows, or in weighted stage 2 one a domain, sized by :func:`verl_srpo.stages.floor_sizes`."""
+    if stage == 1 or plan.natural2:
+        return [(eligible, total)]
+    codes = plan.domains(2)
+    rows = [eligible * (domain == code) for code in codes]
+    sizes = floor_sizes(plan.weights2[codes], [int(r.sum()) for r in rows], total)
+    return [(r, int(size)) for r, size in zip(rows, sizes)]
 
 
 def _epoch_draws(stage: int, plan: StagePlan, pool: np.ndarray) -> np.ndarray:
@@ -150,7 +168,8 @@ def timeline(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSetting
         eligible = np.isin(domain, plan.domains(stage)).astype(float) if s.staged else np.ones(len(p))
         dropped = readmitted = 0.0
         if staged_history:
-            dropped, readmitted = _boundary(active, pending, eligible, max(s.min_pool_size, B), s.readmit_fraction)
+            floors = _floors(stage, plan, domain, eligible, max(s.min_pool_size, B))
+            dropped, readmitted = _boundary(active, pending, eligible, floors, s.readmit_fraction)
         in_pool = active * eligible
         pool = np.bincount(domain, weights=in_pool, minlength=n_domains)
         if pool.sum() < B - 1e-9:
