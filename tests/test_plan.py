@@ -23,9 +23,15 @@ from verl_srpo.analysis.plan import (
     timeline,
     zero_adv_probability,
 )
+from verl_srpo.config.schema import SRPOConfig, build
 from verl_srpo.history import PromptHistory
 from verl_srpo.sampler import SRPOBatchSampler
 from verl_srpo.stages import Rows, StagePlan, StageSwitch
+
+
+def srpo(**blocks) -> SRPOConfig:
+    """An ``srpo`` block, e.g. ``srpo(stages={"switch_step": 3})``: the plugin's defaults for the rest."""
+    return build(SRPOConfig, blocks)
 
 
 def test_zero_adv_probability_by_hand():
@@ -87,7 +93,8 @@ def test_timeline_by_hand():
 
 def test_timeline_switch_step_cuts_the_epoch_and_weights_mix_stage_2():
     p, domain = np.full(10, 0.5), np.array([0] * 6 + [1] * 4)
-    s = PlanSettings(2, 2, 9, switch_step=3, switch_epoch=None, stage2_weights={"math": 1, "code": 3})
+    s = PlanSettings(2, 2, 9, srpo(stages={"switch_step": 3, "switch_epoch": None,
+                                           "stage2_weights": {"math": 1, "code": 3}}))
     epochs = timeline(p, domain, ["math", "code"], s)
     # stage 1: 2 of its 3 steps, cut by the switch; the drawn 4 math prompts each leave w.p. 1/4.
     assert [(e.stage, e.first_step, e.steps) for e in epochs][:2] == [(1, 1, 2), (2, 3, 4)]
@@ -110,11 +117,12 @@ def simulate(p, domain, names, s: PlanSettings, seed: int) -> dict[int, dict]:
     Driven as verl drives them: the stage switch before each step, a new pass when the batch sampler is done."""
     rng = np.random.default_rng(seed)
     rows = Rows(np.arange(len(p), dtype=np.int64) * 7 + 3, domain.astype(np.int8), names)
-    plan = StagePlan(names, np.bincount(domain, minlength=len(names)), s.stage1_domains, s.stage2_weights)
-    history = PromptHistory(len(p), s.readmit_fraction, max(s.min_pool_size, s.train_batch_size)) \
-        if s.history else None
+    hr, st = s.srpo.history, s.srpo.stages
+    plan = StagePlan(names, np.bincount(domain, minlength=len(names)), st.stage1_domains, st.stage2_weights)
+    history = PromptHistory(len(p), hr.readmit_fraction, max(hr.min_pool_size, s.train_batch_size)) \
+        if hr.enable else None
     sampler = SRPOBatchSampler(rows, plan, s.train_batch_size, s.train_batch_size, seed, history)
-    switch = StageSwitch(s.switch_step, s.switch_epoch)
+    switch = StageSwitch(st.switch_step, st.switch_epoch)
     it, epochs = iter(sampler), {}
     for step in range(1, s.total_steps + 1):
         switch(sampler, step)
@@ -158,20 +166,24 @@ def _easy_math_data():
     return np.concatenate([math, p[600:800]]), np.array([0] * 150 + [1] * 200), ["math", "code"]
 
 
+WEIGHTS_1_1 = {"stage2_weights": {"math": 1, "code": 1}}
+
+
 @pytest.mark.parametrize("options", [
     {},  # the plugin's defaults: stage 2 after one math epoch, solved prompts gone for good
-    {"readmit_fraction": 0.3, "switch_step": 14, "switch_epoch": None, "stage2_weights": {"math": 1, "code": 3}},
-    {"min_pool_size": 850},  # the floor holds the pool
-    {"history": False},
+    {"history": {"readmit_fraction": 0.3},
+     "stages": {"switch_step": 14, "switch_epoch": None, "stage2_weights": {"math": 1, "code": 3}}},
+    {"history": {"min_pool_size": 850}},  # the floor holds the pool
+    {"history": {"enable": False}},
     # code has fewer rows than its share of the floor: math's floor takes the rest (the floors add up to B)
-    {"stage2_weights": {"math": 1, "code": 1}, "data": _small_code_data},
-    {"stage2_weights": {"math": 1, "code": 1}, "min_pool_size": 120, "data": _small_code_data},
-    {"stage2_weights": {"math": 1, "code": 1}, "data": _easy_math_data},  # math held at its floor
+    {"stages": WEIGHTS_1_1, "data": _small_code_data},
+    {"stages": WEIGHTS_1_1, "history": {"min_pool_size": 120}, "data": _small_code_data},
+    {"stages": WEIGHTS_1_1, "data": _easy_math_data},  # math held at its floor
 ])
 def test_plan_matches_the_real_sampler_and_history(options):
     options = dict(options)
     p, domain, names = options.pop("data", _data)()
-    s = PlanSettings(8, 50, 60, **options)
+    s = PlanSettings(8, 50, 60, srpo(**options))
     plan = make_plan(p, domain, names, s)
     runs = [simulate(p, domain, names, s, seed) for seed in range(20)]
     checked = 0
@@ -233,6 +245,7 @@ def test_plan_command_prints_the_table_and_writes_json_and_png(labelled, tmp_pat
     saved = json.loads((tmp_path / "plan" / "plan.json").read_text())
     assert saved["epochs"][0]["pool"] == {"math": 12.0} and saved["stages"][0]["steps"] == 3  # floor(12 / 4)
     assert saved["epochs"][1]["stage"] == 2 and saved["epochs"][1]["dropped"] == pytest.approx(np.sum(math**8))
+    assert saved["settings"]["srpo"]["stages"]["switch_epoch"] == 1 and saved["settings"]["rollout_n"] == 8
     png = (tmp_path / "plan" / "plan.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000
 
@@ -251,3 +264,50 @@ def test_plan_refuses_unlabelled_data_and_too_small_pools(tmp_path, labelled):
     with pytest.raises(SystemExit, match="no training row has"):
         main(["plan", "--data", str(labelled), "--rollout-n", "8", "--train-batch-size", "4",
               "--stage1-domains", "chess"])
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--readmit-fraction", "2"], "--readmit-fraction: srpo.history.readmit_fraction=2.0 must be in [0.0, 1.0]. "
+                                  "Set 0 to drop solved prompts for good."),
+    (["--stage2-weights", "math=-1,code=1"], "--stage2-weights: srpo.stages.stage2_weights={'math': -1.0, 'code': 1.0} "
+                                             "must map domains to non-negative numbers"),
+    (["--stage2-weights", "math=lots"], "srpo.stages.stage2_weights={'math': 'lots'} must be a map from names to "
+                                        "numbers, or null."),
+    (["--stage2-weights", "math:1"], "--stage2-weights 'math:1': write domain=weight pairs"),
+    (["--min-pool-size", "-1"], "--min-pool-size: srpo.history.min_pool_size=-1 must be >= 0."),
+    (["--switch-epoch", "0"], "srpo.stages.switch_epoch=0 must be an integer >= 1, or null"),
+    (["--stage1-domains", ","], "srpo.stages.stage1_domains is empty"),
+    (["--rollout-n", "1"], "--rollout-n=1 must be >= 2."),
+])
+def test_plan_flags_are_checked_by_the_schema(labelled, capsys, flags, message):
+    """Each srpo flag is built into SRPOConfig by the schema: a bad value exits 2 with the schema's message
+    (as argparse's own errors), before the data is read."""
+    from verl_srpo.cli import main
+
+    argv = ["plan", "--data", str(labelled), "--rollout-n", "8", "--train-batch-size", "4", *flags]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("verl-srpo plan: error: ") and message in err, err
+
+
+def test_plan_flags_report_every_problem_at_once(capsys, tmp_path):
+    from verl_srpo.cli import main
+
+    argv = ["plan", "--data", str(tmp_path / "missing.parquet"), "--rollout-n", "8", "--train-batch-size", "0",
+            "--readmit-fraction", "-0.5", "--switch-step", "-2"]
+    assert main(argv) == 2  # the flags first: the missing file is not reached
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[2].strip() for line in lines] == [
+        "--train-batch-size=0 must be >= 1.", "--readmit-fraction", "--switch-step"]
+
+
+def test_plan_settings_hold_only_the_plans_own_fields_and_the_srpo_block():
+    """The srpo options come from SRPOConfig (defaults, types, ranges), not from copies."""
+    from dataclasses import fields
+
+    assert [f.name for f in fields(PlanSettings)] == ["rollout_n", "train_batch_size", "total_steps", "srpo", "staged"]
+    s = PlanSettings(8, 64, 10)
+    assert s.srpo == SRPOConfig() and s.floor == 64
+    assert PlanSettings(8, 64, 10, srpo(history={"min_pool_size": 100})).floor == 100
+    with pytest.raises(ValueError, match="rollout_n >= 2"):
+        PlanSettings(1, 64, 10)

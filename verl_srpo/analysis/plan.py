@@ -20,13 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from dataclasses import asdict, dataclass, field
+import sys
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from verl_srpo.stages import StagePlan, floor_sizes
+
+if TYPE_CHECKING:  # the schema imports verl (seconds): only where options are built
+    from verl_srpo.config.schema import SRPOConfig
 
 
 def zero_adv_probability(p: np.ndarray, group: int) -> np.ndarray:
@@ -40,31 +44,46 @@ def dapo_factor(zero_adv: float) -> float:
     return math.inf if zero_adv >= 1.0 else 1.0 / (1.0 - zero_adv)
 
 
+def _plugin_defaults() -> SRPOConfig:
+    from verl_srpo.config.schema import SRPOConfig
+
+    return SRPOConfig()
+
+
 @dataclass
 class PlanSettings:
-    """The run the plan predicts. ``staged=False`` is verl's sync trainer (GRPO/DAPO): every row every epoch."""
+    """The run the plan predicts: verl's sizes, and the ``srpo`` block (built and checked by
+    :mod:`verl_srpo.config.schema`; default: the plugin's defaults). ``staged=False`` is verl's sync trainer
+    (GRPO/DAPO): every row every epoch, ``srpo`` unused.
+
+    Raises ``ValueError`` for ``rollout_n < 2``, ``train_batch_size < 1`` or ``total_steps < 1``.
+    """
 
     rollout_n: int
     train_batch_size: int
     total_steps: int
-    history: bool = True
-    readmit_fraction: float = 0.0
-    min_pool_size: int = 0
-    stage1_domains: list = field(default_factory=lambda: ["math"])
-    stage2_weights: dict | None = None
-    switch_step: int | None = None
-    switch_epoch: int | None = 1
+    srpo: SRPOConfig = field(default_factory=_plugin_defaults)
     staged: bool = True
 
-    @classmethod
-    def from_options(cls, opts: Any, rollout_n: int, train_batch_size: int, total_steps: int,
-                     staged: bool = True) -> PlanSettings:
-        """From an ``srpo`` block (:class:`verl_srpo.config.schema.SRPOConfig`)."""
-        weights = opts.stages.stage2_weights
-        return cls(rollout_n, train_batch_size, total_steps, opts.history.enable, opts.history.readmit_fraction,
-                   opts.history.min_pool_size, list(opts.stages.stage1_domains),
-                   None if weights is None else dict(weights), opts.stages.switch_step, opts.stages.switch_epoch,
-                   staged)
+    def __post_init__(self):
+        if self.rollout_n < 2 or self.train_batch_size < 1 or self.total_steps < 1:
+            raise ValueError(f"need rollout_n >= 2 (got {self.rollout_n}), train_batch_size >= 1 (got "
+                             f"{self.train_batch_size}) and at least one step (got {self.total_steps}).")
+
+    @property
+    def floor(self) -> int:
+        """HR's pool floor: ``max(srpo.history.min_pool_size, train_batch_size)``, as the trainer sets it."""
+        return max(self.srpo.history.min_pool_size, self.train_batch_size)
+
+    def to_json(self) -> dict:
+        """The sizes and the ``srpo`` options the plan reads (``history``, ``stages``)."""
+
+        def plain(block: Any) -> dict:
+            return {f.name: getattr(block, f.name) for f in fields(block) if f.name != "_target_"}
+
+        return {"rollout_n": self.rollout_n, "train_batch_size": self.train_batch_size,
+                "total_steps": self.total_steps, "staged": self.staged,
+                "srpo": {"history": plain(self.srpo.history), "stages": plain(self.srpo.stages)}}
 
 
 @dataclass
@@ -108,7 +127,7 @@ class Plan:
         return out
 
     def to_json(self) -> dict:
-        return {**asdict(self), "stages": self.stages()}
+        return {**asdict(self), "settings": self.settings.to_json(), "stages": self.stages()}
 
 
 def _boundary(active: np.ndarray, pending: np.ndarray, eligible: np.ndarray, floors: list[tuple[np.ndarray, int]],
@@ -156,20 +175,21 @@ def _epoch_draws(stage: int, plan: StagePlan, pool: np.ndarray) -> np.ndarray:
 def timeline(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSettings) -> list[Epoch]:
     """The expected epochs of a run over rows of pass rates ``p`` (N,) and domain codes ``domain`` (N,)."""
     G, B = s.rollout_n, s.train_batch_size
+    hr, st = s.srpo.history, s.srpo.stages
     q, z = np.asarray(p, float) ** G, zero_adv_probability(p, G)
     n_domains = len(names)
-    plan = StagePlan(names, np.bincount(domain, minlength=n_domains), list(s.stage1_domains), s.stage2_weights) \
+    plan = StagePlan(names, np.bincount(domain, minlength=n_domains), list(st.stage1_domains), st.stage2_weights) \
         if s.staged else None
     active, pending = np.ones(len(p)), np.zeros(len(p))
-    staged_history = s.staged and s.history
-    stage = 2 if s.staged and s.switch_step is not None and s.switch_step <= 1 else 1
+    staged_history = s.staged and hr.enable
+    stage = 2 if s.staged and st.switch_step is not None and st.switch_step <= 1 else 1
     step, stage_epochs, epochs = 1, 0, []
     while step <= s.total_steps:
         eligible = np.isin(domain, plan.domains(stage)).astype(float) if s.staged else np.ones(len(p))
         dropped = readmitted = 0.0
         if staged_history:
-            floors = _floors(stage, plan, domain, eligible, max(s.min_pool_size, B))
-            dropped, readmitted = _boundary(active, pending, eligible, floors, s.readmit_fraction)
+            floors = _floors(stage, plan, domain, eligible, s.floor)
+            dropped, readmitted = _boundary(active, pending, eligible, floors, hr.readmit_fraction)
         in_pool = active * eligible
         pool = np.bincount(domain, weights=in_pool, minlength=n_domains)
         if pool.sum() < B - 1e-9:
@@ -177,8 +197,8 @@ def timeline(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSetting
                              f"(train batch size {B}): add data or lower the batch size.")
         full = int(math.floor(pool.sum() / B + 1e-9))
         steps = full
-        if s.staged and stage == 1 and s.switch_step is not None:
-            steps = min(steps, s.switch_step - step)
+        if s.staged and stage == 1 and st.switch_step is not None:
+            steps = min(steps, st.switch_step - step)
         steps = min(steps, s.total_steps - step + 1)
         share = _epoch_draws(stage, plan, pool) if s.staged else pool / pool.sum()
         per_domain_z = np.bincount(domain, weights=in_pool * z, minlength=n_domains) / np.maximum(pool, 1e-12)
@@ -194,17 +214,14 @@ def timeline(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSetting
         step += steps
         if s.staged and stage == 1:
             stage_epochs += steps == full
-            if (s.switch_epoch is not None and stage_epochs >= s.switch_epoch) or (
-                    s.switch_step is not None and step >= s.switch_step):
+            if (st.switch_epoch is not None and stage_epochs >= st.switch_epoch) or (
+                    st.switch_step is not None and step >= st.switch_step):
                 stage = 2
     return epochs
 
 
 def make_plan(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSettings) -> Plan:
     """Everything ``verl-srpo plan`` prints, for pass rates ``p`` (N,) and domain codes ``domain`` (N,)."""
-    if s.rollout_n < 2 or s.train_batch_size < 1 or s.total_steps < 1:
-        raise ValueError(f"need rollout_n >= 2 (got {s.rollout_n}), train_batch_size >= 1 (got {s.train_batch_size}) "
-                         f"and at least one step (got {s.total_steps}).")
     z = zero_adv_probability(p, s.rollout_n)
     groups = [(names[c], domain == c) for c in range(len(names))] + [("all", np.ones(len(p), bool))]
     return Plan(s, {n: int(m.sum()) for n, m in groups}, {n: float(np.mean(p[m])) for n, m in groups},
@@ -232,8 +249,7 @@ def plan_for_config(cfg: Any, data: Any) -> Plan:
     epochs = int(cfg_get(cfg, "trainer.total_epochs", 1))
     total = cfg_get(cfg, "trainer.total_training_steps") or len(p) // batch * epochs  # as verl counts its steps
     staged = cfg_get(cfg, "trainer.v1.trainer_mode") == "srpo"
-    settings = PlanSettings.from_options(opts, int(cfg_get(cfg, "actor_rollout_ref.rollout.n")), batch, int(total),
-                                         staged)
+    settings = PlanSettings(int(cfg_get(cfg, "actor_rollout_ref.rollout.n")), batch, int(total), opts, staged)
     return make_plan(p, domain, names, settings)
 
 
@@ -258,10 +274,10 @@ def render(plan: Plan, source: str = "", lengths: tuple[int, int] | None = None)
     for d in [*names, "all"]:
         lines.append(f"  {d:8s} {plan.rows[d]:6d} {plan.mean_pass_rate[d]:7.3f} {plan.grpo_zero_adv[d]:16.3f} "
                      f"{plan.dapo_factor[d]:20.2f}x")
-    hr = (f"HR on, readmit_fraction {s.readmit_fraction:g}, pool floor {max(s.min_pool_size, s.train_batch_size)}"
-          if s.history else "HR off")
+    hr = (f"HR on, readmit_fraction {s.srpo.history.readmit_fraction:g}, pool floor {s.floor}"
+          if s.srpo.history.enable else "HR off")
     switch = ", ".join(f"{k} {'null' if v is None else v}" for k, v in
-                       (("switch_step", s.switch_step), ("switch_epoch", s.switch_epoch)))
+                       (("switch_step", s.srpo.stages.switch_step), ("switch_epoch", s.srpo.stages.switch_epoch)))
     lines += ["", f"Timeline (expected; {hr if s.staged else 'sync trainer: no HR, no stages'}"
               f"{'; ' + switch if s.staged else ''}):",
               f"  {'epoch':>5s} {'stage':>5s} {'steps':>11s} {'pool':>8s} {'dropped':>8s} {'readmit':>8s} "
@@ -307,21 +323,67 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="folder for plan.json and plan.png (default: print only)")
 
 
-def main(args: argparse.Namespace) -> int:
+# The flags that set srpo options, by the option's path (the schema's messages start with it).
+FLAGS = {"srpo.history.readmit_fraction": "--readmit-fraction", "srpo.history.min_pool_size": "--min-pool-size",
+         "srpo.stages.stage2_weights": "--stage2-weights", "srpo.stages.stage1_domains": "--stage1-domains",
+         "srpo.stages.switch_step": "--switch-step", "srpo.stages.switch_epoch": "--switch-epoch",
+         "srpo.stages.domain_field": "--domain-field"}
+
+
+def _number(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()  # the schema says what it must be
+
+
+def srpo_from_flags(args: argparse.Namespace) -> SRPOConfig:
+    """The ``srpo`` block of the plan's flags, built and checked by :func:`verl_srpo.config.schema.build`.
+    Raises :class:`~verl_srpo.config.schema.OptionsError` (every problem, each with what to set instead)."""
+    from verl_srpo.config.schema import OptionsError, SRPOConfig, build
+
     weights = None
     if args.stage2_weights:
         pairs = [kv.split("=", 1) for kv in args.stage2_weights.split(",")]
         if any(len(kv) != 2 for kv in pairs):
-            raise SystemExit(f"--stage2-weights {args.stage2_weights!r}: write domain=weight pairs, e.g. math=1,code=1")
-        weights = {k.strip(): float(v) for k, v in pairs}
+            raise OptionsError([f"--stage2-weights {args.stage2_weights!r}: write domain=weight pairs, e.g. "
+                                "math=1,code=1"])
+        weights = {k.strip(): _number(v) for k, v in pairs}
+    stage1 = [d for d in args.stage1_domains.split(",") if d]
+    return build(SRPOConfig, {
+        "history": {"enable": not args.no_history, "readmit_fraction": args.readmit_fraction,
+                    "min_pool_size": args.min_pool_size},
+        "stages": {"domain_field": args.domain_field, "stage1_domains": stage1, "stage2_weights": weights,
+                   "switch_step": args.switch_step, "switch_epoch": args.switch_epoch},
+    })
+
+
+def _flag_problems(args: argparse.Namespace) -> list[str]:
+    """The plan's own flags out of range (the ``srpo`` ones are the schema's)."""
+    return [f"--{name.replace('_', '-')}={value} must be >= {low}." for name, value, low in
+            (("rollout_n", args.rollout_n, 2), ("train_batch_size", args.train_batch_size, 1),
+             ("epochs", args.epochs, 1), ("total_steps", args.total_steps, 1)) if value is not None and value < low]
+
+
+def main(args: argparse.Namespace) -> int:
+    """``verl-srpo plan``. Bad flags exit with status 2 (as argparse's own), naming each problem; data that
+    cannot be planned (unlabelled, a pool under one step) with status 1."""
+    from verl_srpo.config.schema import OptionsError
+
+    problems = _flag_problems(args)
     try:
-        p, domain, names = load(args.data, args.domain_field)
-        total = args.total_steps or len(p) // max(1, args.train_batch_size) * args.epochs
-        settings = PlanSettings(args.rollout_n, args.train_batch_size, total, not args.no_history,
-                                args.readmit_fraction, args.min_pool_size,
-                                [d for d in args.stage1_domains.split(",") if d], weights, args.switch_step,
-                                args.switch_epoch)
-        plan = make_plan(p, domain, names, settings)
+        srpo = srpo_from_flags(args)
+    except OptionsError as exc:
+        problems += exc.problems
+    if problems:
+        for problem in problems:
+            flag = next((f for key, f in FLAGS.items() if problem.startswith(key)), None)
+            print(f"verl-srpo plan: error: {flag + ': ' if flag else ''}{problem}", file=sys.stderr)
+        return 2
+    try:
+        p, domain, names = load(args.data, srpo.stages.domain_field)
+        total = args.total_steps or len(p) // args.train_batch_size * args.epochs
+        plan = make_plan(p, domain, names, PlanSettings(args.rollout_n, args.train_batch_size, total, srpo))
     except (ValueError, FileNotFoundError) as exc:
         raise SystemExit(f"verl-srpo plan: {exc}") from None
     lengths = (args.max_prompt_length, args.max_response_length) if args.max_prompt_length and \
