@@ -47,14 +47,16 @@ def test_dapo_factor_by_hand():
 
 def test_boundary_drop_floor_and_readmission_by_hand():
     active, pending = np.ones(4), np.array([1.0, 1.0, 1.0, 0.0])
-    assert _boundary(active, pending, np.ones(4), [(np.ones(4), 2)], readmit_fraction=0.0) == (2.0, 0.0)
+    assert _boundary(active, pending, np.ones(4), [(np.ones(4), 2)], readmit_fraction=0.0) == (2.0, 0.0, 0.0)
     assert active.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1.0])  # 3 solved, room for 2: each leaves w.p. 2/3
     assert pending.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 0.0])  # held back, still solved
     active, pending = np.array([0.0, 1.0, 1.0]), np.array([0.0, 1.0, 0.0])
-    assert _boundary(active, pending, np.ones(3), [(np.ones(3), 0)], readmit_fraction=1.0) == (1.0, 1.0)
+    assert _boundary(active, pending, np.ones(3), [(np.ones(3), 0)], readmit_fraction=1.0) == (1.0, 1.0, 0.0)
     assert active.tolist() == [1.0, 0.0, 1.0]  # the earlier drop is back (history cleared), this one is gone
     active, pending = np.array([0.0, 0.0, 1.0, 1.0]), np.zeros(4)
-    assert _boundary(active, pending, np.ones(4), [(np.ones(4), 0)], 0.25)[1] == 0  # round(0.5) = 0, as HR
+    assert _boundary(active, pending, np.ones(4), [(np.ones(4), 0)], 0.25) == (0.0, 0.0, 0.5)  # half owed, as HR
+    assert _boundary(active, pending, np.ones(4), [(np.ones(4), 0)], 0.25, carry=0.5) == (0.0, 1.0, 0.0)
+    assert active.tolist() == [0.5, 0.5, 1.0, 1.0]  # one of the two back, either one
 
 
 def test_weighted_stage2_floors_by_hand():
@@ -67,7 +69,7 @@ def test_weighted_stage2_floors_by_hand():
     assert [(rows.tolist(), size) for rows, size in floors] == [([1.0] * 6 + [0], 3), ([0.0] * 6 + [1], 1)]
     assert [size for _, size in _floors(1, plan, domain, eligible, 4)] == [4]  # stage 1: one floor
     active, pending = np.ones(7), np.ones(7)
-    assert _boundary(active, pending, eligible, floors, 0.0) == (3.0, 0.0)  # code's solved prompt is held
+    assert _boundary(active, pending, eligible, floors, 0.0) == (3.0, 0.0, 0.0)  # code's solved prompt is held
     assert active.tolist() == pytest.approx([0.5] * 6 + [1])
 
 

@@ -7,7 +7,8 @@ advantage (``shared/SRPO.md``, "History Resampling (HR)"). From that, per domain
 * the expected share of zero-advantage groups of a step, ``mean(p^G + (1-p)^G)`` over what the step draws;
 * the pool after each HR boundary: a prompt drawn in the epoch just ended leaves with probability ``p^G``
   (never below ``max(min_pool_size, B)``; with stage-2 weights, each domain never below its share of that
-  floor, :func:`verl_srpo.stages.floor_sizes`), and ``round(readmit_fraction x dropped)`` dropped prompts come back;
+  floor, :func:`verl_srpo.stages.floor_sizes`), and ``readmit_fraction x dropped`` dropped prompts come back
+  (:func:`verl_srpo.history.readmit_count`: whole prompts, the remainder carried to the next boundary);
 * the steps of each epoch (``floor(pool / B)``, as the sampler cuts epochs), the stage switch and the total;
 * DAPO's over-generation factor: prompts generated per informative group kept, ``1 / (1 - mean zero-adv)``.
 
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from verl_srpo.history import readmit_count
 from verl_srpo.stages import StagePlan, floor_sizes
 
 if TYPE_CHECKING:  # the schema imports verl (seconds): only where options are built
@@ -131,11 +133,13 @@ class Plan:
 
 
 def _boundary(active: np.ndarray, pending: np.ndarray, eligible: np.ndarray, floors: list[tuple[np.ndarray, int]],
-              readmit_fraction: float) -> tuple[float, float]:
+              readmit_fraction: float, carry: float = 0.0) -> tuple[float, float, float]:
     """History resampling at an epoch boundary, in expectation (``PromptHistory.boundary``). In place.
 
     ``floors``: ``(rows (N,) 0/1, size)`` pairs, each part keeping at least ``size`` prompts in the pool (one
-    over the stage's rows, or one a weighted stage-2 domain: :func:`_floors`)."""
+    over the stage's rows, or one a weighted stage-2 domain: :func:`_floors`). Re-admission is
+    :func:`verl_srpo.history.readmit_count` of the expected dropped prompts, with its ``carry``.
+    Returns ``(dropped, readmitted, carry)``."""
     before = eligible * (1.0 - active)  # dropped at earlier boundaries
     drop = np.zeros_like(active)
     for rows, size in floors:
@@ -147,9 +151,9 @@ def _boundary(active: np.ndarray, pending: np.ndarray, eligible: np.ndarray, flo
     pending -= drop
     readmitted = 0.0
     if readmit_fraction > 0 and before.sum() > 0:
-        readmitted = min(before.sum(), round(readmit_fraction * before.sum()))
+        readmitted, carry = readmit_count(readmit_fraction, float(before.sum()), carry)
         active += before * (readmitted / before.sum())  # their history is cleared: nothing pending
-    return float(drop.sum()), float(readmitted)
+    return float(drop.sum()), float(readmitted), carry
 
 
 def _floors(stage: int, plan: StagePlan, domain: np.ndarray, eligible: np.ndarray,
@@ -183,13 +187,13 @@ def timeline(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSetting
     active, pending = np.ones(len(p)), np.zeros(len(p))
     staged_history = s.staged and hr.enable
     stage = 2 if s.staged and st.switch_step is not None and st.switch_step <= 1 else 1
-    step, stage_epochs, epochs = 1, 0, []
+    step, stage_epochs, epochs, carry = 1, 0, [], 0.0
     while step <= s.total_steps:
         eligible = np.isin(domain, plan.domains(stage)).astype(float) if s.staged else np.ones(len(p))
         dropped = readmitted = 0.0
         if staged_history:
             floors = _floors(stage, plan, domain, eligible, s.floor)
-            dropped, readmitted = _boundary(active, pending, eligible, floors, hr.readmit_fraction)
+            dropped, readmitted, carry = _boundary(active, pending, eligible, floors, hr.readmit_fraction, carry)
         in_pool = active * eligible
         pool = np.bincount(domain, weights=in_pool, minlength=n_domains)
         if pool.sum() < B - 1e-9:
