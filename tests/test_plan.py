@@ -313,3 +313,13 @@ def test_plan_settings_hold_only_the_plans_own_fields_and_the_srpo_block():
     assert PlanSettings(8, 64, 10, srpo(history={"min_pool_size": 100})).floor == 100
     with pytest.raises(ValueError, match="rollout_n >= 2"):
         PlanSettings(1, 64, 10)
+
+
+def test_plan_prints_the_per_domain_floors_of_weighted_stage_2(labelled, capsys):
+    """12 math and 8 code prompts, weights {math: 1, code: 3}, B = 4, --min-pool-size 16: the floor's quarter
+    and three quarters would be 4 and 12, but code has 8 rows; math's floor takes the other 4."""
+    from verl_srpo.cli import main
+
+    assert main(["plan", "--data", str(labelled), "--rollout-n", "8", "--train-batch-size", "4",
+                 "--stage2-weights", "math=1,code=3", "--min-pool-size", "16"]) == 0
+    assert "pool floor 16 (stage 2: code 8, math 8)" in capsys.readouterr().out

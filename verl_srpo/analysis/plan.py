@@ -113,6 +113,7 @@ class Plan:
     dapo_factor: dict[str, float]
     steps_per_epoch: int  # verl's counter: len(dataset) // train_batch_size
     epochs: list[Epoch]
+    stage2_floors: dict[str, int] | None = None  # HR's per-domain floors in weighted stage 2 (None: one floor)
 
     def epoch_at(self, step: int) -> Epoch | None:
         return next((e for e in self.epochs if e.first_step <= step < e.first_step + e.steps), None)
@@ -228,9 +229,15 @@ def make_plan(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSettin
     """Everything ``verl-srpo plan`` prints, for pass rates ``p`` (N,) and domain codes ``domain`` (N,)."""
     z = zero_adv_probability(p, s.rollout_n)
     groups = [(names[c], domain == c) for c in range(len(names))] + [("all", np.ones(len(p), bool))]
+    floors = None
+    if s.staged and s.srpo.history.enable and s.srpo.stages.stage2_weights is not None:
+        st = s.srpo.stages
+        plan = StagePlan(names, np.bincount(domain, minlength=len(names)), list(st.stage1_domains), st.stage2_weights)
+        eligible = np.isin(domain, plan.domains(2)).astype(float)
+        floors = {names[c]: size for c, (_, size) in zip(plan.domains(2), _floors(2, plan, domain, eligible, s.floor))}
     return Plan(s, {n: int(m.sum()) for n, m in groups}, {n: float(np.mean(p[m])) for n, m in groups},
                 {n: float(np.mean(z[m])) for n, m in groups}, {n: dapo_factor(float(np.mean(z[m]))) for n, m in groups},
-                len(p) // s.train_batch_size, timeline(p, domain, names, s))
+                len(p) // s.train_batch_size, timeline(p, domain, names, s), floors)
 
 
 def load(data: Any, domain_field: str = "ability", data_source_domains: Any = None):
@@ -278,7 +285,9 @@ def render(plan: Plan, source: str = "", lengths: tuple[int, int] | None = None)
     for d in [*names, "all"]:
         lines.append(f"  {d:8s} {plan.rows[d]:6d} {plan.mean_pass_rate[d]:7.3f} {plan.grpo_zero_adv[d]:16.3f} "
                      f"{plan.dapo_factor[d]:20.2f}x")
-    hr = (f"HR on, readmit_fraction {s.srpo.history.readmit_fraction:g}, pool floor {s.floor}"
+    floors = (f" (stage 2: {', '.join(f'{d} {n}' for d, n in plan.stage2_floors.items())})"
+              if plan.stage2_floors else "")
+    hr = (f"HR on, readmit_fraction {s.srpo.history.readmit_fraction:g}, pool floor {s.floor}{floors}"
           if s.srpo.history.enable else "HR off")
     switch = ", ".join(f"{k} {'null' if v is None else v}" for k, v in
                        (("switch_step", s.srpo.stages.switch_step), ("switch_epoch", s.srpo.stages.switch_epoch)))
