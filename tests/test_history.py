@@ -12,6 +12,7 @@ from verl_srpo.history import (
     Floor,
     PromptHistory,
     group_outcomes,
+    readmit_count,
 )
 
 
@@ -74,6 +75,45 @@ def test_readmit_fraction_puts_back_previously_dropped_with_fresh_history():
     back = np.flatnonzero(h.active[:4])
     assert len(back) == 2 and (h.outcome[back] == UNSEEN).all()
     assert h.readmitted_total == 2
+
+
+def test_readmit_count_by_hand():
+    assert readmit_count(0.05, 10) == (0, pytest.approx(0.5))  # half a prompt: owed to the next boundary
+    assert readmit_count(0.05, 10, 0.5) == (1, 0.0)
+    assert readmit_count(0.5, 4) == (2, 0.0)  # whole shares: no carry
+    assert readmit_count(0.3, 5, 0.6) == (2, pytest.approx(0.1))  # 0.6 + 1.5 = 2.1
+    assert readmit_count(1.0, 7, 0.0) == (7, 0.0)
+    assert readmit_count(0.1, 10, 0.0) == (1, 0.0)  # 0.1 * 10 is 1 in floats too
+    assert readmit_count(0.5, 2.5, 0.0) == (1, pytest.approx(0.25))  # the plan's expected counts
+
+
+def test_readmission_under_one_prompt_a_boundary_is_carried_not_rounded_away():
+    """10 prompts dropped, readmit_fraction 0.05, nothing solved again: rounding 0.05 * 10 = 0.5 each boundary
+    (banker's rounding: 0) re-admitted none, ever. With the carry: 0.5 -> 0; 1.0 -> 1; then 9 out: 0.45 -> 0,
+    0.9 -> 0, 1.35 -> 1; 8 out: 0.35 + 0.4 = 0.75 -> 0, 1.15 -> 1."""
+    h = PromptHistory(12, readmit_fraction=0.05)
+    everything = np.ones(12, dtype=bool)
+    h.record(np.arange(10), np.ones(10, dtype=bool))
+    assert len(h.boundary(everything, np.random.default_rng(0)).dropped) == 10
+    back = [len(h.boundary(everything, np.random.default_rng(b)).readmitted) for b in range(1, 8)]
+    assert back == [0, 1, 0, 0, 1, 0, 1] and h.readmitted_total == 3
+    assert h.readmit_carry == pytest.approx(0.15) and int(h.active.sum()) == 5
+
+
+def test_readmission_carry_survives_a_resume():
+    h = PromptHistory(12, readmit_fraction=0.05)
+    h.record(np.arange(10), np.ones(10, dtype=bool))
+    h.boundary(np.ones(12, dtype=bool), np.random.default_rng(0))
+    h.boundary(np.ones(12, dtype=bool), np.random.default_rng(1))  # 0.5 owed
+    g = PromptHistory(12, readmit_fraction=0.05)
+    g.load_state_dict(h.state_dict())
+    assert g.readmit_carry == 0.5
+    a, b = (x.boundary(np.ones(12, dtype=bool), np.random.default_rng(2)) for x in (h, g))
+    assert a.readmitted.tolist() == b.readmitted.tolist() and len(a.readmitted) == 1
+    old = h.state_dict()
+    del old["readmit_carry"]  # a state saved before the carry existed: nothing owed
+    g.load_state_dict(old)
+    assert g.readmit_carry == 0.0
 
 
 def test_state_round_trip_and_size_check():

@@ -359,3 +359,37 @@ def test_no_step_holds_a_prompt_twice_under_hr_with_random_weights(seed, shuffle
         s.record(np.repeat(got, 2), np.repeat(rng.random(step) < 0.5, 2))
     assert s.history.dropped_total > 0
     assert set(np.concatenate(seen[-10:]).tolist()) == {0, 1, 2}  # no weighted domain vanished
+
+
+@pytest.mark.parametrize("switch, crash", [(StageSwitch(at_epoch=1), 42), (StageSwitch(at_step=1), 58)],
+                         ids=["after-one-math-epoch", "mixed-from-the-start"])
+def test_a_weighted_domain_smaller_than_its_share_hands_its_floor_to_the_others(caplog, switch, crash):
+    """The review's run: 400 math and 10 code rows, stage2_weights {math: 1, code: 1}, steps of 64, every prompt
+    always solved. Code's half of the pool floor (32) is more than its 10 rows; math's floor takes the other 22
+    (54, not 32), so the pool never falls below one step. It used to end at an epoch boundary with "stage 2's
+    pool has {crash} prompts to draw, fewer than one step" (42 after one math epoch; 58 at epoch 5 mixed from
+    the start, as the review found)."""
+    domain = np.array([MATH] * 400 + [CODE] * 10, dtype=np.int8)
+    rows = Rows(np.arange(410, dtype=np.int64) * 3 + 1, domain, ["math", "code"])
+    plan = StagePlan(["math", "code"], np.bincount(domain), ["math"], {"math": 1, "code": 1})
+    s = SRPOBatchSampler(rows, plan, 32, 64, 0, PromptHistory(410, 0.0, 64))
+    it, reports = iter(s), []
+    for step in range(1, 121):
+        switch(s, step)
+        batch = []
+        while len(batch) < 64:
+            try:
+                batch += next(it)
+            except StopIteration:
+                it = iter(s)
+        ids = s.ids_of_rows(batch)
+        s.record(np.repeat(ids, 2), np.ones(2 * len(ids), dtype=bool))
+        reports += s.pop_boundaries()
+    stage2 = [r for r in reports if r.stage == 2]
+    assert s.stage == 2 and len(stage2) > 50  # epochs of one step at the floor
+    assert all(r.pool.sum() >= 64 and r.pool[0] >= 54 and r.pool[1] == 10 for r in stage2)
+    assert stage2[-1].pool.tolist() == [54, 10] and stage2[-1].held_back.tolist() == [54, 10]  # all solved, held
+    assert "the math pool keeps at least 54 prompts" in caplog.text
+    assert "plus what the code pool cannot hold" in caplog.text
+    assert "the code pool keeps at least 10 prompts (all its 10 rows, fewer than its stage2_weights share 0.5" \
+        in caplog.text

@@ -6,7 +6,7 @@ import pytest
 from omegaconf import OmegaConf
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
-from verl_srpo.stages import StagePlan, StageSwitch, read_rows, step_counts
+from verl_srpo.stages import StagePlan, StageSwitch, floor_sizes, read_rows, step_counts
 
 
 def write_parquet(path, rows):
@@ -109,3 +109,36 @@ def test_step_counts_bounds(weights):
     assert (counts.sum(1) == 256).all()
     assert (counts <= np.ceil(w * 256 - 1e-9)).all() and (counts >= np.floor(w * 256 + 1e-9)).all()
     assert np.abs(counts.sum(0) - w * 256 * 500).max() < 1
+
+
+def test_floor_sizes_hand_computed():
+    # The review's case: code has 10 rows, less than its half of 64; math's floor takes the other 22.
+    assert floor_sizes([1, 1], [400, 10], 64).tolist() == [54, 10]
+    # No domain short: ceil of each share (thirds of 8 are 2.67), so each floor holds a step's most of it.
+    assert floor_sizes([1, 1, 1], [100, 100, 100], 8).tolist() == [3, 3, 3]
+    assert floor_sizes([0.5, 0.25, 0.25], [100, 100, 100], 16).tolist() == [8, 4, 4]  # exact shares: exact sum
+    # One short domain: shares 8, 4, 4 of 16; code holds 3, the 13 left go 2:1 -> 8.67, 4.33 -> 9, 5.
+    assert floor_sizes([0.5, 0.25, 0.25], [100, 3, 100], 16).tolist() == [9, 3, 5]
+    # Cascade: shares 20, 12, 8 of 40; code holds 5; 35 left go 5:2 -> 25, 10, but sci has 9; math takes 26.
+    assert floor_sizes([0.5, 0.3, 0.2], [100, 5, 9], 40).tolist() == [26, 5, 9]
+    # Every domain short: all their rows (the sampler then never drops below one step, as it was checked
+    # at start-up that the stage holds one).
+    assert floor_sizes([1, 1], [3, 4], 64).tolist() == [3, 4]
+    # Weight 0 (not drawn in stage 2): no floor.
+    assert floor_sizes([1, 0], [10, 10], 4).tolist() == [4, 0]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_floor_sizes_bounds(seed):
+    """Random weights and rows: no floor above its rows, the sum at least min(total, rows) and less than
+    that plus one a domain, and each domain with room at least the most step_counts puts in a step."""
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(1, 5))
+    weights = rng.dirichlet(np.ones(d))
+    caps = rng.integers(1, 60, d)
+    total = int(rng.integers(1, 120))
+    sizes = floor_sizes(weights, caps, total)
+    assert (sizes <= caps).all() and (sizes >= 1).all()
+    assert min(total, caps.sum()) <= sizes.sum() < min(total, caps.sum()) + d
+    roomy = sizes < caps
+    assert (sizes[roomy] >= np.ceil(weights[roomy] * total - 1e-9)).all()

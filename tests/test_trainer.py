@@ -285,6 +285,25 @@ def test_weighted_domain_keeps_its_floor_when_solved_and_every_boundary_is_logge
     assert "dropping 6 at random, holding back 2" in floor[0] and "dropping 0 at random, holding back 2" in floor[1]
 
 
+def all_solved(index):
+    return [(t, {"acc": 1.0, "score": 1.1}) for t in TEXTS]
+
+
+def test_a_weighted_domain_smaller_than_its_floor_share_leaves_a_full_step(transfer_queue, fit_run, tmp_path, caplog):
+    """8 math and 1 code prompt, stage2_weights {math: 1, code: 1}, steps of 4, every prompt always solved: code's
+    half of the pool floor (2) is more than its 1 row, so math's floor takes 3 and every stage-2 pool holds a step
+    (verl's fit() used to stop at the first stage-2 boundary: 'stage 2's pool has 3 prompts to draw')."""
+    data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS[:1])
+    trainer = fit_run([data], "trainer.total_training_steps=8", "srpo.stages.stage2_weights={math: 1, code: 1}",
+                      outcomes=all_solved)
+    assert len(trainer.logged) == 8
+    stage2 = [m for m in trainer.logged if m["srpo/stage"] == 2 and "srpo/boundary/epoch" in m]
+    assert len(stage2) == 6  # steps 3-8: epochs of one step at the floor
+    assert all((m["srpo/boundary/math/pool_size"], m["srpo/boundary/code/pool_size"]) == (3, 1) for m in stage2)
+    assert all(sorted(step).count(CODE[0]) == 2 for step in steps_of(trainer)[2:])  # code's half: its one prompt twice
+    assert "the math pool keeps at least 3 prompts" in caplog.text
+
+
 def test_unweighted_domain_solved_away_is_said_loudly(transfer_queue, fit_run, tmp_path, caplog):
     data = write_parquet(tmp_path / "train.parquet", MATH_ROWS + CODE_ROWS)
     trainer = fit_run([data], "trainer.total_training_steps=6", outcomes=all_math_solved)

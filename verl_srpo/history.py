@@ -15,6 +15,7 @@ numpy. :class:`BoundaryReport` is what the sampler logs of each boundary.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass
 
@@ -42,6 +43,23 @@ def group_outcomes(positions: np.ndarray, correct: np.ndarray) -> tuple[np.ndarr
     n_correct = np.bincount(inverse, weights=np.asarray(correct, dtype=np.float64), minlength=len(prompts))
     outcome = np.where(n_correct == 0, ALL_WRONG, np.where(n_correct == total, ALL_CORRECT, MIXED))
     return prompts, outcome.astype(np.int8)
+
+
+def readmit_count(fraction: float, dropped: float, carry: float = 0.0) -> tuple[float, float]:
+    """How many of ``dropped`` prompts (dropped at earlier boundaries) one epoch boundary re-admits.
+
+    ``srpo.history.readmit_fraction`` (ours, ``shared/SRPO.md``): ``floor(carry + fraction * dropped)``, the
+    fractional remainder carried to the next boundary. So over a run the re-admitted count is ``fraction`` of
+    the dropped prompts at each boundary within one prompt, also when one boundary's share is under one
+    (0.05 of 10: 0, then 1, ...; rounding each boundary alone re-admitted none, ever). Deterministic: the
+    carry is saved in the history's state, so a resumed run re-admits as the uninterrupted one.
+
+    Returns ``(count, carry)``; ``carry`` is in [0, 1). ``dropped`` may be an expected (fractional) count
+    (``verl-srpo plan``).
+    """
+    owed = carry + fraction * dropped
+    count = min(dropped, math.floor(owed + 1e-9))  # 1e-9: 0.1 * 10 + ... summed in floats is still 1
+    return count, max(0.0, owed - count)
 
 
 @dataclass
@@ -112,7 +130,8 @@ class PromptHistory:
 
     Args:
         num_prompts: rows in the training dataset.
-        readmit_fraction: share of the dropped eligible prompts put back at each boundary (0 = gone for good).
+        readmit_fraction: share of the dropped eligible prompts put back at each boundary (0 = gone for good;
+            the count is :func:`readmit_count`'s, its remainder carried in ``readmit_carry``).
         min_pool_size: an epoch boundary never shrinks the eligible pool below this many prompts (the default
             floor; :meth:`boundary` takes per-domain floors instead).
     """
@@ -124,6 +143,7 @@ class PromptHistory:
         self.min_pool_size = int(min_pool_size)
         self.dropped_total = 0
         self.readmitted_total = 0
+        self.readmit_carry = 0.0  # the fraction of a prompt owed to the next boundary's re-admission
         self._warned: dict[str, tuple] = {}  # floor name -> the numbers last warned about
 
     def __len__(self) -> int:
@@ -145,8 +165,9 @@ class PromptHistory:
         Drops the active eligible prompts whose last group was all correct, but never below a floor: each of
         ``floors`` (default: one floor of ``min_pool_size`` over all eligible rows) keeps at least its size of
         active prompts, dropping a random subset of its solved prompts then, with a warning that repeats only
-        when its numbers change. Then re-admits ``round(readmit_fraction * previously dropped)`` random
-        prompts, with their history cleared. O(N).
+        when its numbers change. Then re-admits :func:`readmit_count` of the previously dropped eligible
+        prompts (``readmit_fraction`` of them, the remainder carried), at random, with their history
+        cleared. O(N).
         """
         if floors is None:
             floors = [Floor("the pool", eligible, self.min_pool_size)]
@@ -167,7 +188,9 @@ class PromptHistory:
         self.dropped_total += len(dropped_rows)
         back = np.zeros(0, dtype=np.int64)
         if self.readmit_fraction > 0 and len(previously_dropped):
-            readmit = min(len(previously_dropped), round(self.readmit_fraction * len(previously_dropped)))
+            readmit, self.readmit_carry = readmit_count(self.readmit_fraction, len(previously_dropped),
+                                                        self.readmit_carry)
+            readmit = int(readmit)
             back = np.sort(rng.choice(previously_dropped, size=readmit, replace=False))
             self.active[back] = True
             self.outcome[back] = UNSEEN
@@ -192,6 +215,7 @@ class PromptHistory:
             "active": np.packbits(self.active),
             "dropped_total": self.dropped_total,
             "readmitted_total": self.readmitted_total,
+            "readmit_carry": self.readmit_carry,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -205,3 +229,4 @@ class PromptHistory:
         self.active = np.unpackbits(np.asarray(state["active"], dtype=np.uint8), count=len(outcome)).astype(bool)
         self.dropped_total = int(state["dropped_total"])
         self.readmitted_total = int(state["readmitted_total"])
+        self.readmit_carry = float(state.get("readmit_carry", 0.0))  # absent from states saved before it existed

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import os
 from collections.abc import Iterator
 
@@ -31,7 +30,7 @@ import numpy as np
 from torch.utils.data import Sampler
 
 from verl_srpo.history import BoundaryReport, Floor, Moves, PromptHistory
-from verl_srpo.stages import Rows, StagePlan, step_counts
+from verl_srpo.stages import Rows, StagePlan, floor_sizes, step_counts
 
 logger = logging.getLogger(__name__)
 logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log
@@ -178,18 +177,27 @@ class SRPOBatchSampler(Sampler[list[int]]):
         )
 
     def _floors(self, eligible: np.ndarray) -> list[Floor] | None:
-        """HR's floors: with stage-2 weights, each weighted domain keeps its share of the pool floor."""
+        """HR's floors: with stage-2 weights, each weighted domain keeps its share of the pool floor
+        (:func:`verl_srpo.stages.floor_sizes`: a domain with fewer rows than its share hands the rest to the
+        others, so the floors add up to at least one step)."""
         if self.history is None or self.stage == 1 or self.plan.natural2:
             return None  # one floor over the stage's pool: history.min_pool_size
         total = self.history.min_pool_size
+        codes = self.plan.domains(2)
+        rows = [eligible & (self.domain == code) for code in codes]
+        counts = [int(r.sum()) for r in rows]
+        weights = self.plan.weights2[codes]
+        sizes = floor_sizes(weights, counts, total)
+        short = [self.plan.name(c) for c, w, n in zip(codes, weights, counts) if w / weights.sum() * total > n]
         floors = []
-        for code in self.plan.domains(2):
-            rows = eligible & (self.domain == code)
-            weight = float(self.plan.weights2[code])
-            size = min(int(rows.sum()), math.ceil(weight * total - 1e-9))
-            floors.append(Floor(f"the {self.plan.name(code)} pool", rows, size,
-                                f"its stage2_weights share {weight:.3g} of the pool floor {total}, which is "
-                                "srpo.history.min_pool_size and at least data.train_batch_size"))
+        for code, weight, r, n, size in zip(codes, weights, rows, counts, sizes):
+            why = (f"its stage2_weights share {float(weight):.3g} of the pool floor {total}, which is "
+                   "srpo.history.min_pool_size and at least data.train_batch_size")
+            if self.plan.name(code) in short:
+                why = f"all its {n} rows, fewer than {why}"
+            elif short:
+                why += f", plus what the {' and '.join(short)} pool cannot hold"
+            floors.append(Floor(f"the {self.plan.name(code)} pool", r, int(size), why))
         return floors
 
     def _boundary(self, eligible: np.ndarray, rng: np.random.Generator) -> None:

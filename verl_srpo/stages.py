@@ -3,7 +3,8 @@
 * :func:`read_rows` reads each training row's stable id (``extra_info.index``) and domain once, with
   pyarrow (about a second for a million rows); the domain is :mod:`verl_srpo.domains`' rule.
 * :class:`StagePlan` says which domains each stage draws and with what weights;
-  :func:`step_counts` turns stage 2's weights into each step's prompts per domain.
+  :func:`step_counts` turns stage 2's weights into each step's prompts per domain, and
+  :func:`floor_sizes` into each domain's share of history resampling's pool floor.
 * :class:`StageSwitch` is the stage-switch callback: the trainer calls it before each step's batch is
   drawn, and when the switch is due it moves the sampler to stage 2, which discards the rest of the
   stage-1 epoch (no stage-1 batch drawn ahead crosses the switch).
@@ -214,6 +215,41 @@ def step_counts(weights: np.ndarray, step: int, steps: int,
     np.add.at(counts, (np.repeat(np.arange(steps), extra), candidates[picks.ravel()]), 1)
     carry[candidates] = left
     return counts, carry
+
+
+def floor_sizes(weights: np.ndarray, caps: np.ndarray, total: int) -> np.ndarray:
+    """Each domain's share of history resampling's pool floor of ``total`` prompts, by ``weights``.
+
+    Args:
+        weights: (D,) non-negative (stage 2's weights; they need not sum to 1). A domain of weight 0 gets 0.
+        caps: (D,) int, the rows of each domain: no domain's floor exceeds them.
+        total: the pool floor (``max(srpo.history.min_pool_size, data.train_batch_size)``).
+
+    Returns:
+        (D,) int64 floors. A domain whose share ``w_d / sum(w) * total`` is at least its rows is capped at
+        its rows, and what it cannot hold goes to the other domains by weight (repeated until no share
+        exceeds its domain's rows); every other domain gets the ceiling of its share. So the floors add up
+        to at least ``min(total, rows of the weighted domains)`` (more by under one a domain), and no
+        uncapped domain's floor is below the most :func:`step_counts` puts in a step
+        (``ceil(w_d * step)``, ``step <= total``). O(D^2).
+
+    Example: weights (1, 1), caps (400, 10), total 64: code holds 10, math 54 (not 32: the floors add up to 64).
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    caps = np.asarray(caps, dtype=np.int64)
+    sizes = np.zeros(len(weights), dtype=np.int64)
+    open_ = (weights > 0) & (caps > 0)
+    left = int(total)
+    while open_.any() and left > 0:
+        share = np.where(open_, weights, 0.0) / weights[open_].sum() * left
+        full = open_ & (share >= caps - 1e-9)
+        if not full.any():
+            sizes[open_] = np.ceil(share[open_] - 1e-9).astype(np.int64)
+            break
+        sizes[full] = caps[full]
+        left -= int(caps[full].sum())
+        open_ &= ~full
+    return sizes
 
 
 @dataclass

@@ -6,7 +6,9 @@ advantage (``shared/SRPO.md``, "History Resampling (HR)"). From that, per domain
 
 * the expected share of zero-advantage groups of a step, ``mean(p^G + (1-p)^G)`` over what the step draws;
 * the pool after each HR boundary: a prompt drawn in the epoch just ended leaves with probability ``p^G``
-  (never below ``max(min_pool_size, B)``), and ``round(readmit_fraction x dropped)`` dropped prompts come back;
+  (never below ``max(min_pool_size, B)``; with stage-2 weights, each domain never below its share of that
+  floor, :func:`verl_srpo.stages.floor_sizes`), and ``readmit_fraction x dropped`` dropped prompts come back
+  (:func:`verl_srpo.history.readmit_count`: whole prompts, the remainder carried to the next boundary);
 * the steps of each epoch (``floor(pool / B)``, as the sampler cuts epochs), the stage switch and the total;
 * DAPO's over-generation factor: prompts generated per informative group kept, ``1 / (1 - mean zero-adv)``.
 
@@ -19,13 +21,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from dataclasses import asdict, dataclass, field
+import sys
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from verl_srpo.stages import StagePlan
+from verl_srpo.history import readmit_count
+from verl_srpo.stages import StagePlan, floor_sizes
+
+if TYPE_CHECKING:  # the schema imports verl (seconds): only where options are built
+    from verl_srpo.config.schema import SRPOConfig
 
 
 def zero_adv_probability(p: np.ndarray, group: int) -> np.ndarray:
@@ -39,31 +46,46 @@ def dapo_factor(zero_adv: float) -> float:
     return math.inf if zero_adv >= 1.0 else 1.0 / (1.0 - zero_adv)
 
 
+def _plugin_defaults() -> SRPOConfig:
+    from verl_srpo.config.schema import SRPOConfig
+
+    return SRPOConfig()
+
+
 @dataclass
 class PlanSettings:
-    """The run the plan predicts. ``staged=False`` is verl's sync trainer (GRPO/DAPO): every row every epoch."""
+    """The run the plan predicts: verl's sizes, and the ``srpo`` block (built and checked by
+    :mod:`verl_srpo.config.schema`; default: the plugin's defaults). ``staged=False`` is verl's sync trainer
+    (GRPO/DAPO): every row every epoch, ``srpo`` unused.
+
+    Raises ``ValueError`` for ``rollout_n < 2``, ``train_batch_size < 1`` or ``total_steps < 1``.
+    """
 
     rollout_n: int
     train_batch_size: int
     total_steps: int
-    history: bool = True
-    readmit_fraction: float = 0.0
-    min_pool_size: int = 0
-    stage1_domains: list = field(default_factory=lambda: ["math"])
-    stage2_weights: dict | None = None
-    switch_step: int | None = None
-    switch_epoch: int | None = 1
+    srpo: SRPOConfig = field(default_factory=_plugin_defaults)
     staged: bool = True
 
-    @classmethod
-    def from_options(cls, opts: Any, rollout_n: int, train_batch_size: int, total_steps: int,
-                     staged: bool = True) -> PlanSettings:
-        """From an ``srpo`` block (:class:`verl_srpo.config.schema.SRPOConfig`)."""
-        weights = opts.stages.stage2_weights
-        return cls(rollout_n, train_batch_size, total_steps, opts.history.enable, opts.history.readmit_fraction,
-                   opts.history.min_pool_size, list(opts.stages.stage1_domains),
-                   None if weights is None else dict(weights), opts.stages.switch_step, opts.stages.switch_epoch,
-                   staged)
+    def __post_init__(self):
+        if self.rollout_n < 2 or self.train_batch_size < 1 or self.total_steps < 1:
+            raise ValueError(f"need rollout_n >= 2 (got {self.rollout_n}), train_batch_size >= 1 (got "
+                             f"{self.train_batch_size}) and at least one step (got {self.total_steps}).")
+
+    @property
+    def floor(self) -> int:
+        """HR's pool floor: ``max(srpo.history.min_pool_size, train_batch_size)``, as the trainer sets it."""
+        return max(self.srpo.history.min_pool_size, self.train_batch_size)
+
+    def to_json(self) -> dict:
+        """The sizes and the ``srpo`` options the plan reads (``history``, ``stages``)."""
+
+        def plain(block: Any) -> dict:
+            return {f.name: getattr(block, f.name) for f in fields(block) if f.name != "_target_"}
+
+        return {"rollout_n": self.rollout_n, "train_batch_size": self.train_batch_size,
+                "total_steps": self.total_steps, "staged": self.staged,
+                "srpo": {"history": plain(self.srpo.history), "stages": plain(self.srpo.stages)}}
 
 
 @dataclass
@@ -91,6 +113,7 @@ class Plan:
     dapo_factor: dict[str, float]
     steps_per_epoch: int  # verl's counter: len(dataset) // train_batch_size
     epochs: list[Epoch]
+    stage2_floors: dict[str, int] | None = None  # HR's per-domain floors in weighted stage 2 (None: one floor)
 
     def epoch_at(self, step: int) -> Epoch | None:
         return next((e for e in self.epochs if e.first_step <= step < e.first_step + e.steps), None)
@@ -107,24 +130,43 @@ class Plan:
         return out
 
     def to_json(self) -> dict:
-        return {**asdict(self), "stages": self.stages()}
+        return {**asdict(self), "settings": self.settings.to_json(), "stages": self.stages()}
 
 
-def _boundary(active: np.ndarray, pending: np.ndarray, eligible: np.ndarray, floor: int,
-              readmit_fraction: float) -> tuple[float, float]:
-    """History resampling at an epoch boundary, in expectation (``PromptHistory.boundary``). In place."""
+def _boundary(active: np.ndarray, pending: np.ndarray, eligible: np.ndarray, floors: list[tuple[np.ndarray, int]],
+              readmit_fraction: float, carry: float = 0.0) -> tuple[float, float, float]:
+    """History resampling at an epoch boundary, in expectation (``PromptHistory.boundary``). In place.
+
+    ``floors``: ``(rows (N,) 0/1, size)`` pairs, each part keeping at least ``size`` prompts in the pool (one
+    over the stage's rows, or one a weighted stage-2 domain: :func:`_floors`). Re-admission is
+    :func:`verl_srpo.history.readmit_count` of the expected dropped prompts, with its ``carry``.
+    Returns ``(dropped, readmitted, carry)``."""
     before = eligible * (1.0 - active)  # dropped at earlier boundaries
-    candidates = pending * eligible
-    expected = candidates.sum()
-    room = max(0.0, (active * eligible).sum() - floor)
-    drop = candidates * (min(1.0, room / expected) if expected > 0 else 0.0)
+    drop = np.zeros_like(active)
+    for rows, size in floors:
+        candidates = pending * rows
+        expected = candidates.sum()
+        room = max(0.0, (active * rows).sum() - size)
+        drop += candidates * (min(1.0, room / expected) if expected > 0 else 0.0)
     active -= drop
     pending -= drop
     readmitted = 0.0
     if readmit_fraction > 0 and before.sum() > 0:
-        readmitted = min(before.sum(), round(readmit_fraction * before.sum()))
+        readmitted, carry = readmit_count(readmit_fraction, float(before.sum()), carry)
         active += before * (readmitted / before.sum())  # their history is cleared: nothing pending
-    return float(drop.sum()), float(readmitted)
+    return float(drop.sum()), float(readmitted), carry
+
+
+def _floors(stage: int, plan: StagePlan, domain: np.ndarray, eligible: np.ndarray,
+            total: int) -> list[tuple[np.ndarray, int]]:
+    """The sampler's floors (``SRPOBatchSampler._floors``): one of ``total`` over the stage's ``eligible`` (N,)
+    rows, or in weighted stage 2 one a domain, sized by :func:`verl_srpo.stages.floor_sizes`."""
+    if stage == 1 or plan.natural2:
+        return [(eligible, total)]
+    codes = plan.domains(2)
+    rows = [eligible * (domain == code) for code in codes]
+    sizes = floor_sizes(plan.weights2[codes], [int(r.sum()) for r in rows], total)
+    return [(r, int(size)) for r, size in zip(rows, sizes)]
 
 
 def _epoch_draws(stage: int, plan: StagePlan, pool: np.ndarray) -> np.ndarray:
@@ -138,19 +180,21 @@ def _epoch_draws(stage: int, plan: StagePlan, pool: np.ndarray) -> np.ndarray:
 def timeline(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSettings) -> list[Epoch]:
     """The expected epochs of a run over rows of pass rates ``p`` (N,) and domain codes ``domain`` (N,)."""
     G, B = s.rollout_n, s.train_batch_size
+    hr, st = s.srpo.history, s.srpo.stages
     q, z = np.asarray(p, float) ** G, zero_adv_probability(p, G)
     n_domains = len(names)
-    plan = StagePlan(names, np.bincount(domain, minlength=n_domains), list(s.stage1_domains), s.stage2_weights) \
+    plan = StagePlan(names, np.bincount(domain, minlength=n_domains), list(st.stage1_domains), st.stage2_weights) \
         if s.staged else None
     active, pending = np.ones(len(p)), np.zeros(len(p))
-    staged_history = s.staged and s.history
-    stage = 2 if s.staged and s.switch_step is not None and s.switch_step <= 1 else 1
-    step, stage_epochs, epochs = 1, 0, []
+    staged_history = s.staged and hr.enable
+    stage = 2 if s.staged and st.switch_step is not None and st.switch_step <= 1 else 1
+    step, stage_epochs, epochs, carry = 1, 0, [], 0.0
     while step <= s.total_steps:
         eligible = np.isin(domain, plan.domains(stage)).astype(float) if s.staged else np.ones(len(p))
         dropped = readmitted = 0.0
         if staged_history:
-            dropped, readmitted = _boundary(active, pending, eligible, max(s.min_pool_size, B), s.readmit_fraction)
+            floors = _floors(stage, plan, domain, eligible, s.floor)
+            dropped, readmitted, carry = _boundary(active, pending, eligible, floors, hr.readmit_fraction, carry)
         in_pool = active * eligible
         pool = np.bincount(domain, weights=in_pool, minlength=n_domains)
         if pool.sum() < B - 1e-9:
@@ -158,8 +202,8 @@ def timeline(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSetting
                              f"(train batch size {B}): add data or lower the batch size.")
         full = int(math.floor(pool.sum() / B + 1e-9))
         steps = full
-        if s.staged and stage == 1 and s.switch_step is not None:
-            steps = min(steps, s.switch_step - step)
+        if s.staged and stage == 1 and st.switch_step is not None:
+            steps = min(steps, st.switch_step - step)
         steps = min(steps, s.total_steps - step + 1)
         share = _epoch_draws(stage, plan, pool) if s.staged else pool / pool.sum()
         per_domain_z = np.bincount(domain, weights=in_pool * z, minlength=n_domains) / np.maximum(pool, 1e-12)
@@ -175,22 +219,25 @@ def timeline(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSetting
         step += steps
         if s.staged and stage == 1:
             stage_epochs += steps == full
-            if (s.switch_epoch is not None and stage_epochs >= s.switch_epoch) or (
-                    s.switch_step is not None and step >= s.switch_step):
+            if (st.switch_epoch is not None and stage_epochs >= st.switch_epoch) or (
+                    st.switch_step is not None and step >= st.switch_step):
                 stage = 2
     return epochs
 
 
 def make_plan(p: np.ndarray, domain: np.ndarray, names: list[str], s: PlanSettings) -> Plan:
     """Everything ``verl-srpo plan`` prints, for pass rates ``p`` (N,) and domain codes ``domain`` (N,)."""
-    if s.rollout_n < 2 or s.train_batch_size < 1 or s.total_steps < 1:
-        raise ValueError(f"need rollout_n >= 2 (got {s.rollout_n}), train_batch_size >= 1 (got {s.train_batch_size}) "
-                         f"and at least one step (got {s.total_steps}).")
     z = zero_adv_probability(p, s.rollout_n)
     groups = [(names[c], domain == c) for c in range(len(names))] + [("all", np.ones(len(p), bool))]
+    floors = None
+    if s.staged and s.srpo.history.enable and s.srpo.stages.stage2_weights is not None:
+        st = s.srpo.stages
+        plan = StagePlan(names, np.bincount(domain, minlength=len(names)), list(st.stage1_domains), st.stage2_weights)
+        eligible = np.isin(domain, plan.domains(2)).astype(float)
+        floors = {names[c]: size for c, (_, size) in zip(plan.domains(2), _floors(2, plan, domain, eligible, s.floor))}
     return Plan(s, {n: int(m.sum()) for n, m in groups}, {n: float(np.mean(p[m])) for n, m in groups},
                 {n: float(np.mean(z[m])) for n, m in groups}, {n: dapo_factor(float(np.mean(z[m]))) for n, m in groups},
-                len(p) // s.train_batch_size, timeline(p, domain, names, s))
+                len(p) // s.train_batch_size, timeline(p, domain, names, s), floors)
 
 
 def load(data: Any, domain_field: str = "ability", data_source_domains: Any = None):
@@ -213,8 +260,7 @@ def plan_for_config(cfg: Any, data: Any) -> Plan:
     epochs = int(cfg_get(cfg, "trainer.total_epochs", 1))
     total = cfg_get(cfg, "trainer.total_training_steps") or len(p) // batch * epochs  # as verl counts its steps
     staged = cfg_get(cfg, "trainer.v1.trainer_mode") == "srpo"
-    settings = PlanSettings.from_options(opts, int(cfg_get(cfg, "actor_rollout_ref.rollout.n")), batch, int(total),
-                                         staged)
+    settings = PlanSettings(int(cfg_get(cfg, "actor_rollout_ref.rollout.n")), batch, int(total), opts, staged)
     return make_plan(p, domain, names, settings)
 
 
@@ -239,10 +285,12 @@ def render(plan: Plan, source: str = "", lengths: tuple[int, int] | None = None)
     for d in [*names, "all"]:
         lines.append(f"  {d:8s} {plan.rows[d]:6d} {plan.mean_pass_rate[d]:7.3f} {plan.grpo_zero_adv[d]:16.3f} "
                      f"{plan.dapo_factor[d]:20.2f}x")
-    hr = (f"HR on, readmit_fraction {s.readmit_fraction:g}, pool floor {max(s.min_pool_size, s.train_batch_size)}"
-          if s.history else "HR off")
+    floors = (f" (stage 2: {', '.join(f'{d} {n}' for d, n in plan.stage2_floors.items())})"
+              if plan.stage2_floors else "")
+    hr = (f"HR on, readmit_fraction {s.srpo.history.readmit_fraction:g}, pool floor {s.floor}{floors}"
+          if s.srpo.history.enable else "HR off")
     switch = ", ".join(f"{k} {'null' if v is None else v}" for k, v in
-                       (("switch_step", s.switch_step), ("switch_epoch", s.switch_epoch)))
+                       (("switch_step", s.srpo.stages.switch_step), ("switch_epoch", s.srpo.stages.switch_epoch)))
     lines += ["", f"Timeline (expected; {hr if s.staged else 'sync trainer: no HR, no stages'}"
               f"{'; ' + switch if s.staged else ''}):",
               f"  {'epoch':>5s} {'stage':>5s} {'steps':>11s} {'pool':>8s} {'dropped':>8s} {'readmit':>8s} "
@@ -288,21 +336,67 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="folder for plan.json and plan.png (default: print only)")
 
 
-def main(args: argparse.Namespace) -> int:
+# The flags that set srpo options, by the option's path (the schema's messages start with it).
+FLAGS = {"srpo.history.readmit_fraction": "--readmit-fraction", "srpo.history.min_pool_size": "--min-pool-size",
+         "srpo.stages.stage2_weights": "--stage2-weights", "srpo.stages.stage1_domains": "--stage1-domains",
+         "srpo.stages.switch_step": "--switch-step", "srpo.stages.switch_epoch": "--switch-epoch",
+         "srpo.stages.domain_field": "--domain-field"}
+
+
+def _number(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()  # the schema says what it must be
+
+
+def srpo_from_flags(args: argparse.Namespace) -> SRPOConfig:
+    """The ``srpo`` block of the plan's flags, built and checked by :func:`verl_srpo.config.schema.build`.
+    Raises :class:`~verl_srpo.config.schema.OptionsError` (every problem, each with what to set instead)."""
+    from verl_srpo.config.schema import OptionsError, SRPOConfig, build
+
     weights = None
     if args.stage2_weights:
         pairs = [kv.split("=", 1) for kv in args.stage2_weights.split(",")]
         if any(len(kv) != 2 for kv in pairs):
-            raise SystemExit(f"--stage2-weights {args.stage2_weights!r}: write domain=weight pairs, e.g. math=1,code=1")
-        weights = {k.strip(): float(v) for k, v in pairs}
+            raise OptionsError([f"--stage2-weights {args.stage2_weights!r}: write domain=weight pairs, e.g. "
+                                "math=1,code=1"])
+        weights = {k.strip(): _number(v) for k, v in pairs}
+    stage1 = [d for d in args.stage1_domains.split(",") if d]
+    return build(SRPOConfig, {
+        "history": {"enable": not args.no_history, "readmit_fraction": args.readmit_fraction,
+                    "min_pool_size": args.min_pool_size},
+        "stages": {"domain_field": args.domain_field, "stage1_domains": stage1, "stage2_weights": weights,
+                   "switch_step": args.switch_step, "switch_epoch": args.switch_epoch},
+    })
+
+
+def _flag_problems(args: argparse.Namespace) -> list[str]:
+    """The plan's own flags out of range (the ``srpo`` ones are the schema's)."""
+    return [f"--{name.replace('_', '-')}={value} must be >= {low}." for name, value, low in
+            (("rollout_n", args.rollout_n, 2), ("train_batch_size", args.train_batch_size, 1),
+             ("epochs", args.epochs, 1), ("total_steps", args.total_steps, 1)) if value is not None and value < low]
+
+
+def main(args: argparse.Namespace) -> int:
+    """``verl-srpo plan``. Bad flags exit with status 2 (as argparse's own), naming each problem; data that
+    cannot be planned (unlabelled, a pool under one step) with status 1."""
+    from verl_srpo.config.schema import OptionsError
+
+    problems = _flag_problems(args)
     try:
-        p, domain, names = load(args.data, args.domain_field)
-        total = args.total_steps or len(p) // max(1, args.train_batch_size) * args.epochs
-        settings = PlanSettings(args.rollout_n, args.train_batch_size, total, not args.no_history,
-                                args.readmit_fraction, args.min_pool_size,
-                                [d for d in args.stage1_domains.split(",") if d], weights, args.switch_step,
-                                args.switch_epoch)
-        plan = make_plan(p, domain, names, settings)
+        srpo = srpo_from_flags(args)
+    except OptionsError as exc:
+        problems += exc.problems
+    if problems:
+        for problem in problems:
+            flag = next((f for key, f in FLAGS.items() if problem.startswith(key)), None)
+            print(f"verl-srpo plan: error: {flag + ': ' if flag else ''}{problem}", file=sys.stderr)
+        return 2
+    try:
+        p, domain, names = load(args.data, srpo.stages.domain_field)
+        total = args.total_steps or len(p) // args.train_batch_size * args.epochs
+        plan = make_plan(p, domain, names, PlanSettings(args.rollout_n, args.train_batch_size, total, srpo))
     except (ValueError, FileNotFoundError) as exc:
         raise SystemExit(f"verl-srpo plan: {exc}") from None
     lengths = (args.max_prompt_length, args.max_response_length) if args.max_prompt_length and \
