@@ -128,18 +128,27 @@ def test_state_round_trip_and_size_check():
         PromptHistory(8).load_state_dict(h.state_dict())
 
 
-def test_floor_warning_is_said_once_then_only_when_its_numbers_change(caplog):
+def test_floor_warning_is_said_once_then_logged_at_info(caplog):
+    """A floor that binds at every boundary (a domain at its floor: epochs of one step) warns once; the later
+    boundaries are INFO lines with their numbers, and srpo/boundary/held_back counts them."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="verl_srpo.history")
     h = PromptHistory(10, min_pool_size=8)
     everything = np.ones(10, dtype=bool)
     h.record(np.arange(10), np.ones(10, dtype=bool))  # all solved: 2 go, 8 held back
     h.boundary(everything, np.random.default_rng(0))
-    for seed in (1, 2, 3):  # still all solved, at the floor: the same numbers (8 solved, floor 8, 0 dropped)
+    for seed in (1, 2, 3):  # still all solved, at the floor: 8 solved, 0 dropped
         h.record(np.arange(10), np.ones(10, dtype=bool))
         h.boundary(everything, np.random.default_rng(seed))
-    lines = [r.getMessage() for r in caplog.records if "were all correct" in r.getMessage()]
-    assert len(lines) == 2  # 10 solved -> 2 dropped; then 8 solved -> 0 dropped, said once for three boundaries
-    assert "10 prompts of the pool" in lines[0] and "dropping 2" in lines[0]
-    assert "8 prompts of the pool" in lines[1] and "dropping 0 at random, holding back 8" in lines[1]
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if "were all correct" in r.getMessage()]
+    assert [level for level, _ in said] == ["WARNING", "INFO", "INFO", "INFO"]
+    assert "10 prompts of the pool" in said[0][1] and "dropping 2" in said[0][1] and "logged at INFO" in said[0][1]
+    assert "8 prompts of the pool" in said[1][1] and "dropping 0 at random, holding back 8" in said[1][1]
+    h2 = PromptHistory(10, min_pool_size=6)  # another floor size: its own warning
+    h2.record(np.arange(10), np.ones(10, dtype=bool))
+    h2.boundary(everything, np.random.default_rng(0))
+    assert sum(r.levelname == "WARNING" for r in caplog.records if "were all correct" in r.getMessage()) == 2
 
 
 def test_each_floor_keeps_its_own_prompts():

@@ -199,15 +199,17 @@ class PromptHistory:
         return Moves(dropped_rows, back, held_rows)
 
     def _warn_floor(self, floor: Floor, solved: int, room: int) -> None:
-        numbers = (solved, floor.size, room)
-        if self._warned.get(floor.name) == numbers:
+        """WARNING the first time a floor holds prompts back (and when its size changes); after that each
+        boundary it binds is an INFO line, and ``srpo/boundary/held_back`` counts it every epoch."""
+        args = (solved, floor.name, floor.name, floor.size, floor.why, room, solved - room)
+        text = ("srpo: %d prompts of %s were all correct at this epoch boundary, but %s keeps at least %d prompts "
+                "(%s): dropping %d at random, holding back %d.")
+        if self._warned.get(floor.name) == floor.size:
+            logger.info(text, *args)
             return
-        self._warned[floor.name] = numbers
-        logger.warning(
-            "srpo: %d prompts of %s were all correct at this epoch boundary, but %s keeps at least %d prompts "
-            "(%s): dropping %d at random, holding back %d. This warning repeats only when these numbers change.",
-            solved, floor.name, floor.name, floor.size, floor.why, room, solved - room,
-        )
+        self._warned[floor.name] = floor.size
+        logger.warning(text + " Later boundaries where this floor binds are logged at INFO (srpo/boundary/held_back).",
+                       *args)
 
     def state_dict(self) -> dict:
         return {
