@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verl_srpo.eval.fingerprint import local_fingerprint
+from verl_srpo.eval.lcb import PUBLISHED_GRADER as PUBLISHED_LCB_GRADER
+from verl_srpo.eval.report import SCHEMA_VERSION
 from verl_srpo.release.errors import ReleaseError
 from verl_srpo.release.protocol import PROTOCOL, TASKS
-
-SCHEMA_VERSION = 1  # eval/report.py
-PUBLISHED_LCB_GRADER = "official"  # the grader behind R1-Zero's 40.2 and SRPO's 41.6 (eval/README.md)
 
 
 @dataclass(frozen=True)
