@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 def load_aime(aime24_dataset: str = "HuggingFaceH4/aime_2024", aime24_revision: str | None = None, **_metadata):
-    """The problems as ``{"train": datasets.Dataset}`` with ``id``, ``problem`` and ``answer`` columns
+    """The problems as a ``DatasetDict`` whose ``train`` split has ``id``, ``problem`` and ``answer`` columns
     (lm-eval's ``custom_dataset`` hook; the yaml's ``test_split`` is ``train``).
 
     ``aime24_dataset`` comes from the task's ``metadata`` (``--metadata '{"aime24_dataset": ...}'``): an
@@ -22,7 +22,7 @@ def load_aime(aime24_dataset: str = "HuggingFaceH4/aime_2024", aime24_revision: 
 
     problems, _ = read_problems(str(aime24_dataset), aime24_revision, expect=None)
     rows = [{"id": p.problem_id, "problem": p.question, "answer": p.answer} for p in problems]
-    return {"train": datasets.Dataset.from_list(rows)}
+    return datasets.DatasetDict({"train": datasets.Dataset.from_list(rows)})
 
 
 def doc_to_text(doc: dict) -> str:
