@@ -1,8 +1,9 @@
 """LiveCodeBench's test harness, re-enacted inside the sandbox for ONE program and ALL its tests.
 
-The evaluation process never imports this file: :mod:`eval.lcb_official` reads its source and runs it as
-the program of one sandbox run (:func:`verl_srpo.rewards.sandbox.run_program`, standard library only),
-with one JSON request on stdin::
+Grading never imports this file (the tests do, to check its pieces): :func:`eval.lcb_official.harness_source`
+reads its source, pastes the source of :mod:`verl_srpo.rewards.lcb_keys` in place of the one import of it, and
+runs the result as the program of one sandbox run (:func:`verl_srpo.rewards.sandbox.run_program`: one script,
+standard library only, no ``verl_srpo``), with one JSON request on stdin::
 
     {"code": str, "inputs": [str, ...], "fn_name": str | null, "timeout": float, "stdin": "2501" | "2505"}
 
@@ -28,27 +29,25 @@ process that runs a program (commit b95a71c, 2025-01-18, unchanged until 2025-05
 - each test under a wall-clock alarm of ``timeout`` seconds; the first error or timeout ends the program.
 
 The expected outputs never enter this process. Each test's result goes back as a digest under LCB's
-comparison rule (:func:`stdout_key` of the captured stdout, :func:`value_key` of the return value), and the
-caller compares it with the same digest of the expected output: a few bytes per test, whatever the output
-size.
+comparison rule (:mod:`verl_srpo.rewards.lcb_keys`: ``stdout_key`` of the captured stdout, ``value_key`` of the
+return value), and the caller compares it with the same digest of the expected output: a few bytes per test,
+whatever the output size.
 """
 
 import ast
 import builtins
-import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import types
 from contextlib import ExitStack
-from decimal import Decimal
-from fractions import Fraction
 from io import StringIO
 from unittest import mock
+
+from verl_srpo.rewards.lcb_keys import stdout_key, value_key  # harness_source() pastes lcb_keys.py here
 
 # LCB's import prelude: star imports in this order (later ones shadow earlier names), then plain imports.
 STAR_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
@@ -219,99 +218,6 @@ def run_call_test(func, args, timeout):
         return _failed(exc)
     finally:
         _arm(0)
-
-
-MAX_ZEROS = 40  # integers with up to this many trailing zeros are written out in number keys
-
-
-def _number_key(negative, digits, exponent):
-    """The key of the number ``(-1)**negative * int(digits) * 10**exponent``: equal numbers, equal keys
-    ("1.50" and "1.5", "-0" and "0", "1e2" and "100.0"), computed exactly, without context rounding."""
-    digits = digits.lstrip("0")
-    if not digits:
-        return "0"
-    kept = digits.rstrip("0")
-    exponent += len(digits) - len(kept)
-    sign = "-" if negative else ""
-    if 0 <= exponent <= MAX_ZEROS:
-        return f"{sign}{kept}{'0' * exponent}"  # an integer, as it is usually printed
-    return f"{sign}{kept}e{exponent}"
-
-
-PLAIN_NUMBER = re.compile(r"([+-]?)([0-9]*)\.?([0-9]*)")
-INT_LINE = re.compile(r"(?:-?[1-9][0-9]*|0)(?:[ \t]+(?:-?[1-9][0-9]*|0))*")  # most output lines: their own key
-
-
-def _token_key(tok):
-    """The number key of ``Decimal(tok)``, or None when ``tok`` is no number or a NaN."""
-    plain = PLAIN_NUMBER.fullmatch(tok)
-    if plain and (plain[2] or plain[3]):
-        sign, whole, frac = plain.groups()
-        return _number_key(sign == "-", whole + frac, -len(frac))
-    try:
-        number = Decimal(tok)
-    except Exception:
-        return None
-    if number.is_nan():
-        return None
-    if number.is_infinite():
-        return "-inf" if number.is_signed() else "inf"
-    sign, digits, exponent = number.as_tuple()
-    return _number_key(sign, "".join(map(str, digits)), exponent)
-
-
-def _line_key(line):
-    """A stripped line passes against another when equal, or when both are lists of equal Decimals: the
-    number form for lines that are all numbers (none NaN, which equals nothing), else the text itself."""
-    if INT_LINE.fullmatch(line) and "0" * (MAX_ZEROS + 1) not in line:
-        return ["numbers", line.split()]
-    keys = [_token_key(tok) for tok in line.split()]
-    return ["text", line] if None in keys else ["numbers", keys]
-
-
-def stdout_key(text):
-    """A digest of stdout under LCB's stdout rule (``grade_stdio``): two outputs pass against each other
-    exactly when their keys are equal (strip, split on newlines, strip each line, equal line counts, each
-    line equal as text or as Decimal tokens; a signalling NaN, a runtime error there, never matches)."""
-    digest = hashlib.sha256()
-    for line in text.strip().split("\n"):
-        digest.update(json.dumps(_line_key(line.strip())).encode() + b"\n")
-    return digest.hexdigest()
-
-
-def _value_tree(value, never):
-    if value is None:
-        return ["none"]
-    if isinstance(value, str):
-        return ["str", str(value)]
-    if isinstance(value, complex):
-        if value.imag != 0:
-            return ["never", never]
-        value = value.real
-    if isinstance(value, (int, float, Fraction, Decimal)):  # bool is an int: True == 1 == 1.0 == Fraction(1)
-        if value != value:  # NaN (a signalling Decimal NaN raises here, a runtime error, as in LCB's ==)
-            return ["never", never]
-        if value in (float("inf"), float("-inf")):
-            return ["number", "inf" if value > 0 else "-inf"]
-        exact = Fraction(value)
-        return ["number", hex(exact.numerator), hex(exact.denominator)]
-    if isinstance(value, list):
-        return ["list", [_value_tree(v, never) for v in value]]
-    if isinstance(value, tuple):
-        return ["tuple", [_value_tree(v, never) for v in value]]
-    if isinstance(value, dict):
-        items = [[json.dumps(_value_tree(k, never)), _value_tree(v, never)] for k, v in value.items()]
-        return ["dict", sorted(items, key=lambda kv: kv[0])]
-    return ["never", never]  # a set, bytes, an object: equal to no JSON value
-
-
-def value_key(value):
-    """A digest of a value under Python's ``==`` against JSON values (LCB's ``grade_call_based``): a
-    returned value and ``json.loads(expected)`` are equal exactly when their keys are equal. Numbers
-    compare by exact value across int/float/bool/Fraction/Decimal, lists and tuples differ, dicts ignore
-    order; sets, objects and NaN equal nothing."""
-    never = os.urandom(16).hex()  # fresh for every key: such values match no other key, not even their own
-    return hashlib.sha256(json.dumps(_value_tree(value, never)).encode()).hexdigest()
 
 
 def grade(request):

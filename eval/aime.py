@@ -55,8 +55,11 @@ def load_aime(source: str = DEFAULT_DATASET, revision: str | None = None,
 
 
 def score_sample(text: str, answer: str) -> dict:
-    """The training math reward on one completion: ``{"acc": bool, "pred": str | None, ...}``."""
+    """The training math reward on one completion: ``{"acc": bool, "pred": str | None, "math_verify_errors":
+    int}``; ``math_verify_errors`` counts the math-verify checks that failed to run (each counted wrong:
+    :func:`verl_srpo.rewards.math.score_math`), which a run sums so that a broken math-verify is seen."""
     from verl_srpo.rewards.math import score_math
 
     out = score_math(text, answer)
-    return {"acc": bool(out["acc"]), "pred": None if out.get("pred") in (None, "") else str(out["pred"])}
+    return {"acc": bool(out["acc"]), "pred": None if out.get("pred") in (None, "") else str(out["pred"]),
+            "math_verify_errors": int(out["math_verify_errors"])}

@@ -145,7 +145,7 @@ def run_lcb(args: Namespace) -> dict:
                    test_timeout_s=args.timeout)
     entries, agg, lines = pipeline.score_lcb(problems, records, args.grader, args.timeout, args.workers,
                                              extracted=comps.format == "code_list")
-    results = report.build_results(task="lcb", model=_model(args), backend="completions", prompt_style=None,
+    results = report.build_results(task="lcb", model=_model(args), backend=report.COMPLETIONS_BACKEND, prompt_style=None,
                                    sampling=_sampling(comps.n), dataset=dataset, headline="pass@1", metrics=agg,
                                    problems=entries, grader=pipeline.lcb_grader(args.grader, args.timeout),
                                    completions=comps.provenance())
@@ -160,7 +160,7 @@ def run_aime(args: Namespace) -> dict:
     ids = [p.problem_id for p in problems]
     records, _ = select(comps, ids, set(ids), str(args.dataset), str(args.dataset))
     entries, agg, lines = pipeline.score_aime(problems, records)
-    results = report.build_results(task="aime24", model=_model(args), backend="completions", prompt_style=None,
+    results = report.build_results(task="aime24", model=_model(args), backend=report.COMPLETIONS_BACKEND, prompt_style=None,
                                    sampling=_sampling(comps.n), dataset=dataset, headline=f"avg@{comps.n}",
                                    metrics=agg, problems=entries, grader=pipeline.AIME_GRADER,
                                    completions=comps.provenance())

@@ -13,13 +13,14 @@ LiveCodeBench's ``lcb_runner``. This module reproduces the behaviour of its grad
   outside the sandbox, and the expected outputs never enter it.
 - **stdout comparison** (``grade_stdio``): both texts stripped, split on "\\n", each line stripped; the
   line counts must match; a line passes if equal, or if both split on whitespace into ``Decimal`` lists
-  that are equal (exact: no tolerance); a signalling NaN in that comparison is a runtime error
-  (:func:`compare_stdout`).
+  that are equal (exact: no tolerance); a signalling NaN in that comparison is a runtime error (the tests
+  hold this rule literally, as the oracle the keys are checked against).
 - **return values** (``grade_call_based``): ``prediction == json.loads(expected)`` with Python's ``==``,
   after turning a returned tuple (top level only) into a list: ``[(1, 2)]`` is wrong for ``[[1, 2]]``,
   ``True`` is right for ``1``, ``3.0`` for ``3``.
 - **digests**: the sandbox sends back, per test, a digest of the output under these rules
-  (``stdout_key``, ``value_key`` of :mod:`eval._lcb_harness`), compared here with the expected output's:
+  (``stdout_key``, ``value_key`` of :mod:`verl_srpo.rewards.lcb_keys`, the training code reward's rule too,
+  pasted into the harness), compared here with the expected output's:
   equal digests exactly when LiveCodeBench's comparison passes, and a few bytes per test, whatever the
   output size. A signalling NaN counts as a wrong answer, not a runtime error (the same verdict).
 - **time**: ``timeout`` seconds per test (an alarm) and ``(timeout + 1) * n_tests + 5`` s for the whole
@@ -36,10 +37,10 @@ from __future__ import annotations
 
 import functools
 import json
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from verl_srpo.eval._lcb_harness import stdout_key, value_key
+from verl_srpo.rewards import lcb_keys
+from verl_srpo.rewards.lcb_keys import stdout_key, value_key
 
 LCB_COMMIT = "b95a71cc75872256247772e984245cedfb375e55"  # 2025-01-18; testing_util.py blob a80d009
 LCB_COMMIT_2505 = "16de2a1ef5c07342f6b9782a415cc29cee9ce6e4"  # 2025-05-23: sys.stdin mock with .buffer
@@ -61,38 +62,6 @@ def extract_code(text: str) -> str:
     return "\n".join(lines[fences[-2] + 1:fences[-1]])
 
 
-def _stripped_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.strip().split("\n")]
-
-
-def _decimals(line: str) -> list[Decimal] | None:
-    try:
-        return [Decimal(tok) for tok in line.split()]
-    except Exception:
-        return None
-
-
-def compare_stdout(got: str, expected: str) -> str:
-    """"pass", "wrong_answer", or "runtime_error" (a signalling NaN compared), as ``grade_stdio`` decides,
-    literally. Grading compares :func:`eval._lcb_harness.stdout_key` digests instead, which agree with this
-    on the verdict (the tests check it); this is the rule they are checked against."""
-    got_lines, exp_lines = _stripped_lines(got), _stripped_lines(expected)
-    if len(got_lines) != len(exp_lines):
-        return "wrong_answer"
-    for g, e in zip(got_lines, exp_lines):
-        if g == e:
-            continue
-        gd, ed = _decimals(g), _decimals(e)
-        if gd is None or ed is None:
-            return "wrong_answer"
-        try:
-            if gd != ed:
-                return "wrong_answer"
-        except InvalidOperation:
-            return "runtime_error"
-    return "pass"
-
-
 @functools.lru_cache(maxsize=16)
 def expected_keys(outputs: tuple[str, ...], fn_name: str | None) -> tuple[str, ...] | None:
     """The digests of a problem's expected outputs (None: one is not JSON), computed once per problem."""
@@ -104,9 +73,20 @@ def expected_keys(outputs: tuple[str, ...], fn_name: str | None) -> tuple[str, .
         return None
 
 
+KEYS_IMPORT = "from verl_srpo.rewards.lcb_keys import stdout_key, value_key"
+
+
 @functools.lru_cache(maxsize=1)
 def harness_source() -> str:
-    return (Path(__file__).parent / "_lcb_harness.py").read_text()
+    """The program of the sandbox run: ``_lcb_harness.py`` with its import of :mod:`verl_srpo.rewards.lcb_keys`
+    replaced by that module's source (the sandbox runs one stdlib-only script: ``verl_srpo`` is not there)."""
+    harness = (Path(__file__).parent / "_lcb_harness.py").read_text()
+    lines = harness.splitlines(keepends=True)
+    at = [i for i, line in enumerate(lines) if line.startswith(KEYS_IMPORT)]
+    if len(at) != 1:
+        raise RuntimeError(f"_lcb_harness.py must import lcb_keys exactly once, as {KEYS_IMPORT!r}; found {len(at)}")
+    keys = Path(lcb_keys.__file__).read_text()
+    return "".join(lines[:at[0]]) + keys + "".join(lines[at[0] + 1:])
 
 
 def _verdict(per_test: list[str], failure: str | None = None, n_tests: int | None = None) -> dict:

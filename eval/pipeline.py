@@ -18,6 +18,7 @@ from verl_srpo.eval.generate import (
     run_generation,
     run_vllm,
 )
+from verl_srpo.rewards import SCORING_VERSION
 
 
 def render_prompt(question: str, domain: str, style: str, tokenizer) -> str:
@@ -58,8 +59,10 @@ def _by_problem(out: Path, ids: list[str], n: int) -> dict[str, list[dict]]:
     return {pid: [cached[(pid, j)] for j in range(n)] for pid in ids}
 
 
+# scoring_version: the reward's rules (verl_srpo.rewards.SCORING_VERSION), for the graders that are the reward
 AIME_GRADER = {"name": "math_reward",
-               "description": "the training math reward (verl_srpo.rewards.math.score_math, math-verify)"}
+               "description": "the training math reward (verl_srpo.rewards.math.score_math, math-verify)",
+               "scoring_version": SCORING_VERSION}
 
 
 def lcb_grader(grader: str, timeout: float) -> dict:
@@ -69,7 +72,9 @@ def lcb_grader(grader: str, timeout: float) -> dict:
 
     record = {"name": grader, "description": lcb.GRADERS[grader], "test_timeout_s": timeout,
               "sandbox": isolation_mode(), "sandbox_python": sandbox_python()}
-    if grader != "judge":
+    if grader == "judge":
+        record["scoring_version"] = SCORING_VERSION
+    else:
         record["lcb_commit"] = lcb_official.VARIANTS["2505" if grader == "official-2505" else "2501"]
     return record
 
@@ -83,8 +88,9 @@ def _problem_entry(pid: str, records: list[dict], verdicts: list[dict], **extra)
 
 
 def score_aime(problems: list, records: dict[str, list[dict]]) -> tuple[list[dict], dict, list[dict]]:
-    """Problem entries, aggregates (avg@n, pass@k, maj@k) and verdict lines of ``records[problem_id]``
-    (dicts with ``sample`` and ``text``)."""
+    """Problem entries, aggregates (avg@n, pass@k, maj@k, and ``math_verify_errors``: the math-verify checks
+    that failed to run, summed over all samples) and verdict lines of ``records[problem_id]`` (dicts with
+    ``sample`` and ``text``)."""
     entries, correct, answers, lines = [], [], [], []
     for p in problems:
         recs = records[p.problem_id]
@@ -97,7 +103,8 @@ def score_aime(problems: list, records: dict[str, list[dict]]) -> tuple[list[dic
         answers.append([v["pred"] for v in verdicts])
         lines += [report.verdict_line(p.problem_id, r["sample"], AIME_GRADER["name"], v)
                   for r, v in zip(recs, verdicts)]
-    return entries, metrics.aggregate(correct, answers), lines
+    errors = sum(s["math_verify_errors"] for e in entries for s in e["samples"])
+    return entries, {**metrics.aggregate(correct, answers), "math_verify_errors": errors}, lines
 
 
 def score_lcb(problems: list, records: dict[str, list[dict]], grader: str, timeout: float, workers: int | None,

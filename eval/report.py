@@ -8,15 +8,19 @@
      "dataset": {"source", "revision", "files", ...},          # LCB adds release, window
      "grader": {"name", "description", ...},                   # what decided each sample's verdict
      "headline": {"metric", "mean", "ci95_low", "ci95_high", "grader"},  # avg@32 (AIME) / pass@1 (LCB)
-     "metrics": {"avg@n": {...}, "pass@k": {...}, "maj@k": {...}},  # each {mean, stderr, ci95_*}
+     "metrics": {"avg@n": {...}, "pass@k": {...}, "maj@k": {...},  # each {mean, stderr, ci95_*}
+                 "math_verify_errors": int},                   # AIME: math-verify checks that failed to run
      "generation": {"truncated_fraction", "mean_tokens"} | null,
      "completions": {"path", "sha256", "format"} | null,       # set when graded from a completions file
      "problems": [{"problem_id", "n", "num_correct", "accuracy", "samples": [...]}, ...]}
 
 ``grader.name`` is ``official`` / ``official-2505`` / ``judge`` for LiveCodeBench (``eval.lcb.GRADERS``) and
-``math_reward`` for AIME; ``headline.grader`` repeats it next to the number. Runs graded from a completions
-file (``--completions``) have ``backend`` "completions", ``generation`` null, and sampling values null
-except ``n``; their ``model`` is null unless ``--model`` named the weights.
+``math_reward`` for AIME; ``headline.grader`` repeats it next to the number. The graders that are the training
+reward (``math_reward``, ``judge``) record ``grader.scoring_version``, its rules
+(``verl_srpo.rewards.SCORING_VERSION``). ``metrics.math_verify_errors`` above 0 means math-verify itself failed
+(not installed, broken) where the run was scored: those answers counted as wrong, so avg@n is a lower bound.
+Runs graded from a completions file (``--completions``) have ``backend`` "completions", ``generation`` null, and
+sampling values null except ``n``; their ``model`` is null unless ``--model`` named the weights.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 SCHEMA_VERSION = 1
+COMPLETIONS_BACKEND = "completions"  # results.json "backend" of a run graded from `--completions FILE`
 
 
 def build_results(*, task: str, model: dict, backend: str, prompt_style: str | None, sampling: dict, dataset: dict,
@@ -77,8 +82,13 @@ def markdown(results: dict) -> str:
         f"- weights: `{results['model']['fingerprint']}`" if results["model"]["fingerprint"]
         else "- weights: not named (graded from a completions file without --model)",
         f"- dataset: `{ds['source']}` @ `{ds.get('revision') or 'local'}`{window}, {len(results['problems'])} problems",
-        f"- grader: `{grader['name']}`: {grader['description']}",
+        f"- grader: `{grader['name']}`: {grader['description']}"
+        + (f" (scoring rules v{grader['scoring_version']})" if "scoring_version" in grader else ""),
     ]
+    if results["metrics"].get("math_verify_errors"):
+        lines.append(f"- **math-verify failed on {results['metrics']['math_verify_errors']} checks**: each answer it "
+                     "could not check counted as wrong, so these numbers are a lower bound. Fix math-verify "
+                     "(`python -c 'import math_verify'`) and run the same command again: only the scoring reruns.")
     if comp:
         lines.append(f"- completions: `{comp['path']}` ({comp['format']}, `{comp['sha256']}`), n={s['n']}")
     else:

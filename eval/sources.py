@@ -10,8 +10,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from verl_srpo.eval.errors import DatasetError, DatasetNotFound, Unavailable, cache_miss, first_line
 
 DATA_SUFFIXES = (".parquet", ".jsonl", ".json")
@@ -75,6 +73,8 @@ def resolve(source: str, revision: str | None, keep: Callable[[str], bool]) -> t
 def read_records(path: Path) -> list[dict]:
     """Rows of a parquet, jsonl or json (list of objects) file."""
     if path.suffix == ".parquet":
+        import pandas as pd  # here, not at the top: eval.lcb's constants are imported by the release kit
+
         return pd.read_parquet(path).to_dict(orient="records")
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".jsonl":

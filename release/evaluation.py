@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verl_srpo.eval.fingerprint import local_fingerprint
+from verl_srpo.eval.lcb import PUBLISHED_GRADER as PUBLISHED_LCB_GRADER
+from verl_srpo.eval.report import COMPLETIONS_BACKEND, SCHEMA_VERSION
 from verl_srpo.release.errors import ReleaseError
 from verl_srpo.release.protocol import PROTOCOL, TASKS
-
-SCHEMA_VERSION = 1  # eval/report.py
-COMPLETIONS_BACKEND = "completions"  # results.json "backend" of `python -m eval ... --completions FILE`
-PUBLISHED_LCB_GRADER = "official"  # the grader behind R1-Zero's 40.2 and SRPO's 41.6 (eval/README.md)
 
 
 @dataclass(frozen=True)
@@ -40,9 +38,11 @@ class TaskResult:
     truncated_fraction: float | None = None  # share of samples cut off at max_new_tokens
     grader: str | None = None  # who judged the samples: results.json's grader.name (eval/README.md)
     grader_description: str | None = None
+    math_verify_errors: int | None = None  # AIME: math-verify checks that failed to run (results.json metrics)
 
     def deviations(self) -> list[str]:
-        """How the run differs from the protocol (shared/SRPO.md), e.g. ``["n=4 (protocol: 32)"]``."""
+        """How the run differs from the protocol (shared/SRPO.md), e.g. ``["n=4 (protocol: 32)"]``, and a
+        scoring that failed: math-verify checks that could not run (each answer counted wrong)."""
         # Both published numbers are averages over 32 samples per problem (shared/SRPO.md "Results").
         want = {"n": PROTOCOL.n, "temperature": PROTOCOL.temperature, "top_p": PROTOCOL.top_p,
                 "max_new_tokens": PROTOCOL.max_new_tokens}
@@ -52,6 +52,9 @@ class TaskResult:
         if self.task == "lcb" and self.grader != PUBLISHED_LCB_GRADER:
             which = f"grader={self.grader}" if self.grader else "grader not recorded"
             out.append(f"{which} (the published numbers: {PUBLISHED_LCB_GRADER}, LiveCodeBench's own)")
+        if self.math_verify_errors:
+            out.append(f"math-verify failed on {self.math_verify_errors} checks, each counted wrong, so {self.metric} "
+                       "is a lower bound (math-verify broken where it was scored)")
         return out
 
     @property
@@ -124,7 +127,16 @@ def _parse(path: Path) -> TaskResult:
         truncated_fraction=(data.get("generation") or {}).get("truncated_fraction"),
         grader=(data.get("grader") or {}).get("name") or head.get("grader"),
         grader_description=(data.get("grader") or {}).get("description"),
+        math_verify_errors=_error_count(path, data.get("metrics")),
     )  # fmt: skip
+
+
+def _error_count(path: Path, metrics) -> int | None:
+    """``metrics.math_verify_errors`` (None where the file has none: LCB, or eval before it was counted)."""
+    count = metrics.get("math_verify_errors") if isinstance(metrics, dict) else None
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+        raise ReleaseError(f"EVAL file {path}: metrics.math_verify_errors is {count!r}, expected a count (int >= 0)")
+    return count
 
 
 def read_results(paths: list[str | Path]) -> dict[str, TaskResult]:

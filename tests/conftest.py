@@ -92,3 +92,20 @@ def no_network(monkeypatch, tmp_path):
     huggingface_hub.set_client_factory(lambda: httpx.Client(transport=httpx.MockTransport(refuse)))
     yield
     huggingface_hub.set_client_factory(huggingface_hub.utils._http.default_client_factory)
+
+
+@pytest.fixture
+def broken_math_verify(monkeypatch, tmp_path):
+    """math-verify broken where the math reward runs it (in this process): its helper process imports a
+    ``math_verify`` ahead of the installed one, which fails as a broken install does (ImportError). Answers that
+    need a symbolic check then count as wrong and each such check is counted (``math_verify_errors``); answers
+    decided without math-verify (equal text, two rationals) are unaffected. As tests/rewards/test_math.py."""
+    from verl_srpo.rewards import math as rmath
+
+    broken = tmp_path / "broken_math_verify"
+    broken.mkdir()
+    (broken / "math_verify.py").write_text("raise ImportError('libsympy.so: cannot open shared object file')\n")
+    command = [sys.executable, "-I", "-c", f"import sys, runpy; sys.path.insert(0, {str(broken)!r}); "
+               f"runpy.run_path({rmath.SERVER!r}, run_name='__main__')"]
+    monkeypatch.setattr(rmath, "_POOL", rmath._VerifierPool(size=1, command=command))
+    monkeypatch.setattr(rmath, "_SAID", set())

@@ -2,6 +2,7 @@
 (`verl-srpo prepare`, `eval`, `release`), run as users run them."""
 
 import importlib
+import json
 import re
 import shlex
 
@@ -89,3 +90,37 @@ def test_gpu_quickstart_names_missing_data_before_launching(tmp_path, monkeypatc
     for name in ("train.parquet", "val.parquet"):
         (tmp_path / "mine" / name).write_bytes(b"")
     assert debug_data_problem({"DATA_DIR": "mine"}) is None
+
+
+# What `verl-srpo ... --help` may not import: seconds each (bench: `python -X importtime -m verl_srpo --help`).
+HEAVY = ("torch", "transfer_queue", "verl", "pandas", "ray", "transformers")
+PROBE = """
+import json, sys
+from verl_srpo.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("LOADED " + json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["report", "--help"], ["eval", "--help"]])
+def test_help_imports_nothing_heavy(argv, run_cli):
+    """`verl-srpo --help` lists the subcommands without importing any; a subcommand imports its own module only
+    (`report` reads verl's files: no torch, no TransferQueue)."""
+    proc = run_cli(["-c", PROBE, *argv])
+    assert proc.returncode == 0 and "usage: verl-srpo" in proc.stdout, proc.stderr[-3000:]
+    loaded = set(json.loads(proc.stdout.split("LOADED ")[-1]))
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    if argv == ["--help"]:
+        assert "numpy" not in loaded and "omegaconf" not in loaded
+
+
+def test_analysis_subcommands_parse_their_own_flags(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["report", "--help"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: verl-srpo report ")
+    with pytest.raises(SystemExit) as done:
+        main(["plan", "--rollout-n", "8"])  # --data and --train-batch-size missing
+    assert done.value.code == 2 and "the following arguments are required: --data" in capsys.readouterr().err

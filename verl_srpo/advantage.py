@@ -64,8 +64,8 @@ import torch
 from verl.trainer.ppo.core_algos import register_adv_est
 
 from verl_srpo.config.schema import SRPOAlgoConfig
+from verl_srpo.names import ESTIMATOR
 
-NAME = "srpo"
 EPS = 1e-6
 DEGENERATE_ULPS = 4  # a group spread within this many ulps of its magnitude is rounding noise (module docstring)
 
@@ -139,7 +139,7 @@ def _setting(config: Any, key: str, default: Any) -> Any:
     return config.get(key, default)
 
 
-@register_adv_est(NAME)
+@register_adv_est(ESTIMATOR)
 def compute_srpo_outcome_advantage(
     token_level_rewards: torch.Tensor,
     response_mask: torch.Tensor,

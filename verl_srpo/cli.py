@@ -30,6 +30,12 @@ KITS = {
     "eval": ("verl_srpo.eval.cli", "eval", "evaluate a model: AIME24 avg@32, LiveCodeBench pass@1"),
     "release": ("verl_srpo.release.cli", "release", "merge a checkpoint, validate it, render its card, push it"),
 }
+# The analyses of verl_srpo.analysis (each module's add_arguments and main): module, help. Imported only when
+# run, so that `verl-srpo --help` and the other subcommands do not pay for numpy, OmegaConf and the rest.
+ANALYSES = {
+    "report": ("verl_srpo.analysis.report", "dashboard, report.md and report.json of runs (verl's files)"),
+    "plan": ("verl_srpo.analysis.plan", "zero-advantage share, HR pool and steps from pass@k labels"),
+}
 
 
 def check(overrides: list[str]) -> Any:
@@ -131,6 +137,15 @@ def debug_data_problem(env: dict) -> str | None:
             "`verl-srpo quickstart --cpu` rehearses on bundled data without a GPU.")
 
 
+def run_analysis(name: str, argv: list[str]) -> int:
+    """``verl-srpo NAME ARGV`` for an analysis (see ``ANALYSES``): its module parses the rest and runs."""
+    module, text = ANALYSES[name]
+    analysis = importlib.import_module(module)
+    parser = argparse.ArgumentParser(prog=f"verl-srpo {name}", description=text)
+    analysis.add_arguments(parser)
+    return analysis.main(parser.parse_args(argv))
+
+
 def quickstart(args: argparse.Namespace) -> int:
     if gpu_with_vllm() and not args.cpu:
         recipe = debug_recipe()
@@ -154,21 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in KITS:  # the kit parses the rest itself
         return run_kit(argv[0], argv[1:])
+    if argv and argv[0] in ANALYSES:
+        return run_analysis(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="verl-srpo", description="SRPO as a plugin for verl.")
     sub = parser.add_subparsers(dest="command", required=True)
     quick = sub.add_parser("quickstart", help="1-GPU debug run with vLLM, else a CPU rehearsal")
     quick.add_argument("--cpu", action="store_true", help="the CPU rehearsal even on a GPU machine")
     chk = sub.add_parser("check", help="compose verl's config with +plugin=verl_srpo and validate it")
     chk.add_argument("overrides", nargs="*", help="Hydra overrides, as for verl.trainer.main_ppo")
-    from verl_srpo.analysis import plan, report
-
-    report.add_arguments(sub.add_parser("report", help="dashboard, report.md and report.json of runs (verl's files)"))
-    plan.add_arguments(sub.add_parser("plan", help="zero-advantage share, HR pool and steps from pass@k labels"))
+    for name, (_, text) in ANALYSES.items():  # listed here; run above (run_analysis)
+        sub.add_parser(name, help=f"{text} (verl-srpo {name} --help)", add_help=False)
     for name, (_, _, text) in KITS.items():
         sub.add_parser(name, help=f"{text} (verl-srpo {name} --help)", add_help=False)
     args = parser.parse_args(argv)
-    if args.command in ("report", "plan"):
-        return {"report": report, "plan": plan}[args.command].main(args)
     if args.command == "check":
         check(args.overrides)
         return 0

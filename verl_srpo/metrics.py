@@ -4,6 +4,9 @@ verl's agent loop writes every trajectory row with the prompt's fields (``index`
 ``extra_info.index``), ``extra_fields.reward_extra_info`` (the reward function's dict: ``score``,
 ``acc``, ...) and a tag with ``response_len``. Reading them costs O(batch) small values; only the
 ``reflection_sample_size`` responses used for the reflection rate are fetched as tokens.
+
+TransferQueue (and with it torch) is imported by the two readers only, pandas by :func:`identical_group_fraction`:
+``verl-srpo report`` uses the pure functions here on verl's files, and its ``--help`` imports neither.
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import transfer_queue as tq
 
 
 @dataclass
@@ -37,6 +38,8 @@ def _reward_info(extra_fields: Any) -> dict:
 
 def read_step(batch: Any, acc_key: str = "acc") -> StepRows:
     """Read a step's trajectories (``batch`` is verl's ``KVBatchMeta``) from TransferQueue."""
+    import transfer_queue as tq
+
     real = [i for i, tag in enumerate(batch.tags) if not tag.get("is_padding", False)]
     keys = [batch.keys[i] for i in real]
     data = tq.kv_batch_get(keys=keys, partition_id=batch.partition_id, select_fields=["index", "extra_fields"])
@@ -65,6 +68,8 @@ def identical_group_fraction(uid: np.ndarray, acc: np.ndarray) -> float:
     """Share of groups (same ``uid``, (n,)) whose accuracies (n,) are all equal: they carry no GRPO signal."""
     if len(uid) == 0:
         return 0.0
+    import pandas as pd
+
     inverse, groups = pd.factorize(uid)  # hashing, O(n)
     low = np.full(len(groups), np.inf)
     high = np.full(len(groups), -np.inf)
@@ -102,6 +107,8 @@ def sample_texts(rows: StepRows, partition_id: str, tokenizer: Any, size: int) -
     """Decode ``size`` evenly spaced responses of the step (at most all of them)."""
     if size <= 0 or not rows.keys:
         return []
+    import transfer_queue as tq
+
     picks = np.unique(np.linspace(0, len(rows.keys) - 1, num=min(size, len(rows.keys))).astype(int))
     keys = [rows.keys[i] for i in picks]
     responses = tq.kv_batch_get(keys=keys, partition_id=partition_id, select_fields=["responses"])["responses"]

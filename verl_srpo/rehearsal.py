@@ -33,6 +33,7 @@ import pandas as pd
 from omegaconf import open_dict
 
 from verl_srpo.compose import compose, compose_verl
+from verl_srpo.names import REWARD_FUNCTION, REWARD_PATH
 from verl_srpo.prompts import chat_messages
 from verl_srpo.testing.harness import (
     FIT_OVERRIDES,
@@ -158,8 +159,8 @@ def rehearse(steps: int = 6, save_at: int = 3) -> dict:
 RUNS = {
     "srpo": ["+plugin=verl_srpo", "srpo.stages.switch_epoch=2"],
     "grpo": ["+prompt=r1_zero", "algorithm.adv_estimator=grpo", "trainer.v1.trainer_mode=sync",
-             "reward.custom_reward_function.path=pkg://verl_srpo.rewards",
-             "reward.custom_reward_function.name=compute_score"],
+             f"reward.custom_reward_function.path={REWARD_PATH}",
+             f"reward.custom_reward_function.name={REWARD_FUNCTION}"],
 }
 
 

@@ -17,10 +17,9 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from verl_srpo.config.schema import RewardConfig, SRPOAlgoConfig, SRPOConfig, check, load
+from verl_srpo.names import ESTIMATOR, REWARD_PATH, TRAINER_MODE
 
 PLUGIN_YAML = Path(__file__).parent / "config" / "plugin" / "verl_srpo.yaml"
-TRAINER_MODE = "srpo"
-ESTIMATOR = "srpo"
 
 
 class SRPOConfigError(ValueError):
@@ -206,9 +205,6 @@ def _filter_groups(cfg: Any) -> list[str]:
             "with trainer.v1.trainer_mode=sync."
         ]
     return []
-
-
-REWARD_PATH = "pkg://verl_srpo.rewards"
 
 
 def _options(cfg: Any) -> list[str]:

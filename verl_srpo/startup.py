@@ -19,6 +19,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 
 from verl_srpo import _verl
+from verl_srpo.names import ESTIMATOR, TRAINER_MODE
 from verl_srpo.plugin import FIX_INSTALL, search_path_plugin_found
 
 ENTRY_POINT_GROUP = "verl.plugins"
@@ -42,31 +43,32 @@ def _entry_point_problems() -> list[str]:
     return []
 
 
-# What verl's public lookups must return for "srpo": (module, lookup function) -> our (module, qualified name).
+# What verl's public lookups must return for our names: (module, lookup function, name) -> our (module, qualified
+# name).
 REGISTERED = {
-    "advantage estimator": ("verl.trainer.ppo.core_algos", "get_adv_estimator_fn",
+    "advantage estimator": ("verl.trainer.ppo.core_algos", "get_adv_estimator_fn", ESTIMATOR,
                             ("verl_srpo.advantage", "compute_srpo_outcome_advantage")),
-    "trainer mode": ("verl.trainer.ppo.v1", "get_trainer_cls", ("verl_srpo.trainer", "SRPOTrainer")),
+    "trainer mode": ("verl.trainer.ppo.v1", "get_trainer_cls", TRAINER_MODE, ("verl_srpo.trainer", "SRPOTrainer")),
 }
 
 
 def _registration_problems() -> list[str]:
-    """Ask verl for ``srpo`` as verl does (the plugin's hooks register as verl imports its registries)."""
+    """Ask verl for our names as verl does (the plugin's hooks register as verl imports its registries)."""
     problems = []
     import verl_srpo.plugin  # noqa: F401  (installs the hooks, if verl has not imported it yet)
 
-    for what, (module, lookup, expected) in REGISTERED.items():
+    for what, (module, lookup, name, expected) in REGISTERED.items():
         try:
             lookup_fn = getattr(importlib.import_module(module), lookup)
         except Exception as exc:  # the cause verl would log at DEBUG level only
             return [f"verl_srpo failed to register ({type(exc).__name__}: {exc}). verl hides this error; "
                     f"check that verl{_verl.VERL_SUPPORTED} is installed. {FIX_INSTALL}"]
         try:
-            found = lookup_fn("srpo")
+            found = lookup_fn(name)
         except ValueError:
             found = None
         if (getattr(found, "__module__", None), getattr(found, "__qualname__", None)) != expected:
-            problems.append(f"{what} `srpo` is not registered to verl-srpo's {expected[1]} (found {found!r}).")
+            problems.append(f"{what} `{name}` is not registered to verl-srpo's {expected[1]} (found {found!r}).")
     return problems
 
 

@@ -46,12 +46,10 @@ from verl_srpo.metrics import (
     reflection_rate,
     sample_texts,
 )
+from verl_srpo.names import REWARD_PATH, TRAINER_MODE
 from verl_srpo.sampler import SRPOBatchSampler
-from verl_srpo.settings import REWARD_PATH
 from verl_srpo.stages import StagePlan, StageSwitch, classify_table, read_rows, table_of
 from verl_srpo.startup import assert_ready
-
-TRAINER_MODE = "srpo"
 
 logger = logging.getLogger(__name__)
 logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "INFO"))  # as verl's own modules: INFO lines reach the log

@@ -74,7 +74,8 @@ def step_name(step_dir: Path) -> str:
 def run_step(step_dir: Path, key: dict, make) -> bool:
     """Run ``make()`` unless ``step_dir/done.json`` records ``key``; True if it ran.
 
-    ``key`` is ``{"version", "input", "settings"}``: what the output was made from. The marker is
+    ``key`` is ``{"version", "input", "settings"}`` (the label step adds ``"scoring"``, the reward's
+    ``SCORING_VERSION``): what the output was made from. The marker is
     removed before ``make()`` and written after it, so a killed step is never taken for done.
     """
     step_dir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +96,9 @@ def _changes(old: dict, new: dict) -> str:
     said = []
     if old.get("version") != new.get("version"):
         said.append("its rules changed")
+    if old.get("scoring") != new.get("scoring"):
+        said.append(f"the reward's scoring rules changed (SCORING_VERSION {old.get('scoring')} -> "
+                    f"{new.get('scoring')})")
     if old.get("input") != new.get("input"):
         a, b = old.get("input") or {}, new.get("input") or {}
         what = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
@@ -238,6 +242,7 @@ def _reference_file(name: str) -> bool:
 
 def step_label(args) -> None:
     from verl_srpo.recipes.data import label as label_mod  # imports verl and torch: only when labelling
+    from verl_srpo.rewards import SCORING_VERSION
 
     d = args.work_dir / "label"
     source = args.work_dir / "decontaminate" / "records.jsonl"
@@ -249,7 +254,8 @@ def step_label(args) -> None:
     if cfg is not None:
         inputs["model"] = _identity_or_exit("--label-model",
                                             lambda: label_mod.model_identity(cfg.model, _hashes(args)))
-    key = {"version": label_mod.VERSION, "input": inputs,
+    # the labels are the reward's verdicts: other scoring rules (SCORING_VERSION) redo them from the cached samples
+    key = {"version": label_mod.VERSION, "scoring": None if cfg is None else SCORING_VERSION, "input": inputs,
            "settings": {"config": cfg and cfg.__dict__, "limit": args.limit, "keep_solved": args.keep_solved}}
 
     def records():

@@ -46,6 +46,7 @@ def test_lcb_completions_reproduce_lcb_verdicts(name, tmp_path):
     assert res["completions"]["sha256"].startswith("sha256:")
     assert res["grader"]["name"] == res["headline"]["grader"] == "official"
     assert res["grader"]["lcb_commit"].startswith("b95a71c") and res["grader"]["test_timeout_s"] == 2
+    assert "scoring_version" not in res["grader"]  # LiveCodeBench's rules, not the reward's
     passed = sum(r[2] for r in _expected())
     assert res["headline"]["metric"] == "pass@1" and res["headline"]["mean"] == pytest.approx(passed / 12)
     md = (out / "results.md").read_text()
@@ -65,6 +66,9 @@ def test_lcb_completions_judge_and_subset_window(tmp_path, capsys):
     assert {v["grader"] for v in verdicts} == {"judge"}
     res = json.loads((out / "results.json").read_text())
     assert res["grader"]["name"] == "judge" and "lcb_commit" not in res["grader"]
+    from verl_srpo.rewards import SCORING_VERSION  # the judge is the training reward: its rules' version
+
+    assert res["grader"]["scoring_version"] == SCORING_VERSION
     assert res["dataset"]["window"] == {"start": "2024-08-01", "end": "2024-09-30"}
     assert res["dataset"]["num_problems"] == 2 and res["headline"]["mean"] == pytest.approx(0.75)
 
@@ -91,6 +95,27 @@ def test_aime_completions(aime_file, tmp_path):
         ("60", 0, True, "none", "24"), ("60", 1, True, "none", "24"), ("61", 0, True, "none", "204"),
         ("61", 1, False, "wrong_answer", "200"), ("62", 0, True, "none", "9"), ("62", 1, False, "no_answer", None)]
     assert all(v["grader"] == "math_reward" and v["per_test"] is None for v in verdicts)
+    from verl_srpo.rewards import SCORING_VERSION
+
+    assert res["grader"]["scoring_version"] == SCORING_VERSION and res["metrics"]["math_verify_errors"] == 0
+    assert f"(scoring rules v{SCORING_VERSION})" in (out / "results.md").read_text()
+
+
+def test_aime_completions_count_math_verify_failures(aime_file, tmp_path, broken_math_verify):
+    """math-verify broken where the run is scored: the answers it had to check count as wrong, and results.json
+    (per sample and in total) and results.md say how many checks failed."""
+    answers = [["2 \\cdot 12", "24"], ["204", "2 \\cdot 102"], ["3^2", "3 \\cdot 3"]]  # 4 need math-verify
+    path = tmp_path / "symbolic.jsonl"
+    path.write_text("".join(json.dumps({"question_id": q, "responses": [f"<answer>{a}</answer>" for a in pair]})
+                            + "\n" for q, pair in zip(("60", "61", "62"), answers)))
+    out = tmp_path / "aime"
+    assert main(["aime24", "--dataset", str(aime_file), "--expect-problems", "3", "--completions", str(path),
+                 "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["metrics"]["math_verify_errors"] == 4
+    assert [[s["math_verify_errors"] for s in p["samples"]] for p in res["problems"]] == [[1, 0], [0, 1], [1, 1]]
+    assert res["headline"]["mean"] == pytest.approx((0.5 + 0.5 + 0) / 3)  # every symbolic answer counted wrong
+    assert "**math-verify failed on 4 checks**" in (out / "results.md").read_text()
 
 
 def _write(tmp_path, lines) -> str:

@@ -56,19 +56,45 @@ def test_task_manager_indexes_and_loads_the_task_from_a_local_file(aime_parquet,
     assert task.doc_to_text(docs[1]).endswith("Assistant: <think>") and "17 times 12" in task.doc_to_text(docs[1])
     right, wrong = "<answer>204</answer>", "<answer>200</answer>"
     # lm-eval passes the filter's output, the list of the 32 kept samples, as one element
-    assert task.process_results(docs[1], [[right] * 8 + [wrong] * 24]) == {"avg_acc": 0.25, "pass_at_32": 1.0}
-    assert task.process_results(docs[1], [[wrong] * 32]) == {"avg_acc": 0.0, "pass_at_32": 0.0}
+    assert task.process_results(docs[1], [[right] * 8 + [wrong] * 24]) == {"avg_acc": 0.25, "pass_at_32": 1.0,
+                                                                          "math_verify_errors": 0}
+    assert task.process_results(docs[1], [[wrong] * 32]) == {"avg_acc": 0.0, "pass_at_32": 0.0,
+                                                             "math_verify_errors": 0}
+    assert task.aggregation()["math_verify_errors"]([0, 2, 1]) == 3  # summed over problems
+    assert task.higher_is_better() == {"avg_acc": True, "pass_at_32": True, "math_verify_errors": False}
 
 
-def test_the_default_source_is_the_hub_dataset():
-    """Without --metadata the task reads HuggingFaceH4/aime_2024 (the yaml's default)."""
+def test_process_results_counts_a_broken_math_verify(broken_math_verify):
+    """The task scores with ``eval.aime.score_sample``: a symbolic answer that math-verify failed to check
+    counts as wrong and as one math_verify_errors."""
+    from verl_srpo.eval.tasks import utils
+
+    doc = {"id": "61", "problem": "What is 17 times 12?", "answer": "204"}
+    samples = ["<answer>2 \\cdot 102</answer>", "<answer>204</answer>"]
+    assert utils.process_results(doc, [samples]) == {"avg_acc": 0.5, "pass_at_32": 1.0, "math_verify_errors": 1}
+
+
+def _task_yaml() -> dict:
     import yaml
 
     class Loader(yaml.SafeLoader):
         pass
 
     Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-    cfg = yaml.load((TASKS / "aime24_avg32.yaml").read_text(), Loader=Loader)
+    return yaml.load((TASKS / "aime24_avg32.yaml").read_text(), Loader=Loader)
+
+
+def test_the_task_version_is_the_reward_scoring_version():
+    """lm-eval's rule: a scoring change bumps metadata.version. The task scores with the training reward, whose
+    rules are versioned by SCORING_VERSION: bumping that one bumps this one."""
+    from verl_srpo.rewards import SCORING_VERSION
+
+    assert float(_task_yaml()["metadata"]["version"]) == float(SCORING_VERSION)
+
+
+def test_the_default_source_is_the_hub_dataset():
+    """Without --metadata the task reads HuggingFaceH4/aime_2024 (the yaml's default)."""
+    cfg = _task_yaml()
     assert cfg["metadata"]["aime24_dataset"] == cfg["dataset_path"] == "HuggingFaceH4/aime_2024"
     assert cfg["custom_dataset"] == "utils.load_aime"
 
@@ -85,6 +111,7 @@ def test_simple_evaluate_with_a_tiny_model(tmp_path, tiny_model, aime_parquet, o
                                   batch_size=1, limit=2)
     metrics = out["results"]["aime24_avg32_small"]
     assert metrics["avg_acc,avg@32"] == 0.0 and metrics["pass_at_32,avg@32"] == 0.0  # a random model
+    assert metrics["math_verify_errors,avg@32"] == 0.0
 
 
 @pytest.fixture(scope="module")

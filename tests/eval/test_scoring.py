@@ -28,6 +28,20 @@ def test_math_scoring_hand_checked(text, acc, pred):
         assert out["pred"] == pred
 
 
+SYMBOLIC = "<think>204 = 2 * 102</think> <answer>2 \\cdot 102</answer>"  # not a rational: math-verify decides
+
+
+def test_math_scoring_counts_math_verify_failures(broken_math_verify):
+    """A broken math-verify: the symbolic answer counts as wrong and the failed check is counted; an answer the
+    exact path decides needs no math-verify, so nothing is counted for it."""
+    assert aime.score_sample(SYMBOLIC, "204") == {"acc": False, "pred": "2 \\cdot 102", "math_verify_errors": 1}
+    assert aime.score_sample("<answer>0204</answer>", "204") == {"acc": True, "pred": "0204", "math_verify_errors": 0}
+
+
+def test_math_scoring_with_math_verify_working():
+    assert aime.score_sample(SYMBOLIC, "204") == {"acc": True, "pred": "2 \\cdot 102", "math_verify_errors": 0}
+
+
 def test_code_scoring_hand_checked(lcb_dir):
     problems = {p.problem_id: p for p in lcb.load_lcb(str(lcb_dir), "release_v2")[0]}
     tests = lcb.reward_tests(problems["abc001"])

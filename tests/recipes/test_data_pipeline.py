@@ -100,8 +100,9 @@ def test_output_loads_through_verl_rlhf_dataset(fixture_run):
 
 
 @pytest.mark.slow
-def test_rerun_skips_every_step_and_an_edited_input_reruns_what_follows(fixture_run, capsys):
-    """Runs last: it edits one fixture file (an answer, so the counts the other tests check stay true)."""
+def test_rerun_skips_every_step_and_an_edited_input_reruns_what_follows(fixture_run, capsys, monkeypatch):
+    """Runs last: it edits one fixture file (an answer, so the counts the other tests check stay true), then
+    changes the reward's SCORING_VERSION, which relabels from the cached samples."""
     root, argv, _, _, paths = fixture_run
     before = (root / "out" / "train.parquet").read_bytes()
     prepare.main(argv)
@@ -129,6 +130,17 @@ def test_rerun_skips_every_step_and_an_edited_input_reruns_what_follows(fixture_
     train = pd.concat([pd.read_parquet(root / "out" / f"{s}.parquet") for s in ("train", "val")])
     answers = [g["ground_truth"] for g in train["reward_model"]]
     assert "41" in answers and "40" not in answers
+
+    # new scoring rules re-score the cached samples: the labels are redone, nothing is sampled again
+    import verl_srpo.rewards
+
+    monkeypatch.setattr(verl_srpo.rewards, "SCORING_VERSION", verl_srpo.rewards.SCORING_VERSION + 1)
+    prepare.main([*argv, "--ngram", "6"])
+    out = capsys.readouterr().out
+    assert f"[label] the reward's scoring rules changed (SCORING_VERSION {verl_srpo.rewards.SCORING_VERSION - 1} -> " \
+        f"{verl_srpo.rewards.SCORING_VERSION}): running again" in out
+    assert "[decontaminate] up to date" in out
+    assert sum(len(p.read_text().splitlines()) for p in samples) == cached
 
 
 def test_bad_settings_fail_before_any_work(tmp_path):

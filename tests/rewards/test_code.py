@@ -235,8 +235,9 @@ def test_numbers_in_output_never_raise(got, expected, ok):
 
 @pytest.mark.parametrize("got, expected, ok", NUMBER_LINES, ids=range(len(NUMBER_LINES)))
 def test_numbers_agree_with_the_official_grader(got, expected, ok):
-    """eval/lcb_official.py's literal LiveCodeBench rule: same verdict; its signalling-NaN exception is a fail here."""
-    from verl_srpo.eval.lcb_official import compare_stdout
+    """LiveCodeBench's rule written literally (tests/rewards/lcb_oracle.py): same verdict; its signalling-NaN
+    exception is a fail here."""
+    from tests.rewards.lcb_oracle import compare_stdout
 
     official = compare_stdout(got, expected)
     assert official == ("pass" if ok else "runtime_error" if "snan" in (got + expected).lower() and got != expected

@@ -253,13 +253,14 @@ def plan_for_config(cfg: Any, data: Any) -> Plan:
     """The plan of a composed (or saved) verl config over training parquet(s) ``data``."""
     from verl_srpo.analysis.runs import cfg_get
     from verl_srpo.config.schema import srpo_options
+    from verl_srpo.names import TRAINER_MODE
 
     opts = srpo_options(cfg)
     p, domain, names = load(data, opts.stages.domain_field, opts.stages.data_source_domains)
     batch = int(cfg_get(cfg, "data.train_batch_size"))
     epochs = int(cfg_get(cfg, "trainer.total_epochs", 1))
     total = cfg_get(cfg, "trainer.total_training_steps") or len(p) // batch * epochs  # as verl counts its steps
-    staged = cfg_get(cfg, "trainer.v1.trainer_mode") == "srpo"
+    staged = cfg_get(cfg, "trainer.v1.trainer_mode") == TRAINER_MODE
     settings = PlanSettings(int(cfg_get(cfg, "actor_rollout_ref.rollout.n")), batch, int(total), opts, staged)
     return make_plan(p, domain, names, settings)
 

@@ -35,6 +35,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from verl_srpo.metrics import identical_group_fraction, phrase_pattern
+from verl_srpo.names import REWARD_PATH, TRAINER_MODE
 
 CONFIG_HINT = "Hydra writes it into the run's output folder (hydra.run.dir) when verl.trainer.main_ppo starts"
 METRICS_HINT = ("verl's file logger writes it: launch with trainer.logger='[console,file]' and "
@@ -44,7 +45,6 @@ DUMPS_HINT = "verl writes them with trainer.rollout_data_dir=<run folder>/rollou
 # The logged metrics a report keeps (verl logs ~100 per step).
 KEEP = re.compile(r"srpo/.*|val-core/.*|timing_s/(step|gen|update_actor|srpo_history)|critic/score/mean|"
                   r"response_length/mean")
-SRPO_REWARD = "pkg://verl_srpo.rewards"
 
 
 def cfg_get(cfg: Any, key: str, default: Any = None) -> Any:
@@ -156,7 +156,7 @@ def acc_rule(cfg: Any, threshold: float | None = None) -> tuple[float, str]:
     if threshold is not None:
         return float(threshold), f"acc = score >= {threshold:g} (--acc-threshold)"
     path = cfg_get(cfg, "reward.custom_reward_function.path")
-    if cfg is None or path == SRPO_REWARD:
+    if cfg is None or path == REWARD_PATH:
         from verl_srpo.config.schema import RewardConfig, build
 
         opts = build(RewardConfig, cfg_get(cfg, "reward.custom_reward_function.reward_kwargs", None))
@@ -176,7 +176,7 @@ def run_kind(cfg: Any) -> str:
     if cfg is None:
         return "unknown (no config)"
     estimator = str(cfg_get(cfg, "algorithm.adv_estimator", "?"))
-    if cfg_get(cfg, "trainer.v1.trainer_mode") == "srpo":
+    if cfg_get(cfg, "trainer.v1.trainer_mode") == TRAINER_MODE:
         return "SRPO" if cfg_get(cfg, "srpo.history.enable", True) else "SRPO (HR off)"
     if cfg_get(cfg, "algorithm.filter_groups.enable", False):
         return f"DAPO ({estimator})"

@@ -30,6 +30,9 @@ truth that cannot be used (an empty or non-string math answer, malformed code te
 source and problem). It does raise for configuration, before any row is scored in a run (the
 start-up checks already refuse both): an unknown reward option, and a row whose domain cannot be
 told (a whole data source without ``extra_info["domain"]`` and with an unknown name).
+
+:data:`SCORING_VERSION` names the rules: whatever was scored under another version (cached pass@k labels,
+an evaluation's ``results.json``, the lm-eval task's ``metadata.version``) was scored by other rules.
 """
 
 from __future__ import annotations
@@ -41,7 +44,16 @@ from verl_srpo.rewards.code import score_code
 from verl_srpo.rewards.format import format_ok, is_mixed_language
 from verl_srpo.rewards.math import score_math
 
-__all__ = ["compute_score", "resolve_domain", "score_code", "score_math"]
+__all__ = ["SCORING_VERSION", "compute_score", "resolve_domain", "score_code", "score_math"]
+
+# The version of the scoring rules of this reward, math and code: extraction, normalisation, verification,
+# program comparison. Bump it on ANY change that can change a verdict (an ``acc``) of some reply, never for
+# speed or messages. It keys the data pipeline's cached pass@k labels (recipes/data/prepare.py, label step),
+# is recorded in an evaluation's results.json (grader.scoring_version, for AIME and the LCB judge) and is
+# the AIME lm-eval task's metadata.version (eval/tasks/aime24_avg32.yaml; tests/eval/test_lm_eval_task.py checks).
+# 1: the first rules; 2: answers in unclosed <answer> tags and in "the answer is X", units, percent, digit
+# groups (verl_srpo/rewards/answer.py).
+SCORING_VERSION = 2
 
 logger = logging.getLogger(__name__)
 _WARNED: set[tuple[str, str]] = set()

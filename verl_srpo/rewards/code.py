@@ -12,7 +12,8 @@ JSON string or a dict::
   (LiveCodeBench) a string with one JSON value per line, one line per argument;
   ``outputs[i]`` is the return value, or its JSON text (LiveCodeBench).
 
-Comparison follows LiveCodeBench's rules (``lcb_runner/evaluation/testing_util.py``):
+Comparison follows LiveCodeBench's rules (``lcb_runner/evaluation/testing_util.py``), as keys of
+:mod:`verl_srpo.rewards.lcb_keys` (the one definition, shared with ``--grader official``):
 stdout and expected are stripped, split into lines, each line stripped; the line counts must
 match; a line passes if equal, or else if both split on whitespace into the same number of
 tokens that are all numbers with equal ``Decimal`` values ("1.0" == "1", "0.50" == ".5"; no
@@ -23,11 +24,10 @@ whatever the thread's decimal context.
 No program output makes the comparison raise (LiveCodeBench's own raises on a signalling NaN):
 a NaN, quiet or signalling ("nan", "sNaN", "-NaN5"), equals nothing, so its line passes only
 when equal as text; an exponent beyond Decimal's range ("1e99999999999999999999") and any other
-token ``Decimal`` refuses is no number; line and token counts are compared before any token is
-converted, and conversion is linear in the token's length. Return values pass if equal after JSON
-round-trip (tuples become lists), or, APPS convention, if the expected value is ``[v]`` and the
-program returned ``v``; what a program sends back that Python's ``json`` cannot read (an int over
-4300 digits, nesting past the recursion limit) is a wrong answer.
+token ``Decimal`` refuses is no number; a key costs time linear in the output's length. Return
+values pass if equal after JSON round-trip (tuples become lists), or, APPS convention, if the
+expected value is ``[v]`` and the program returned ``v``; what a program sends back that Python's
+``json`` cannot read (an int over 4300 digits, nesting past the recursion limit) is a wrong answer.
 
 Test data is validated first (:func:`parse_tests`): ``inputs``/``outputs`` must be lists of the same
 non-zero length; stdin/stdout values are strings, numbers or lists of them (lines); ``fn_name`` is an
@@ -50,15 +50,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from decimal import Context, Decimal, InvalidOperation, localcontext
 
+from verl_srpo.rewards.lcb_keys import line_key, stdout_lines
 from verl_srpo.rewards.sandbox import Limits, run_program
 
 FENCE_RE = re.compile(r"(```|~~~)[^\n`~]*\n(.*?)\1", re.DOTALL)
 SCHEMA = '{"inputs": [...], "outputs": [...], "fn_name": null | "name"}'
-# The decimal context of the comparison, whatever another library did to this thread's: a malformed token and
-# a signalling NaN compared raise InvalidOperation (never a quiet NaN). Conversion and == are exact in any context.
-_EXACT = Context(traps=[InvalidOperation])
 
 
 def extract_code(reply: str) -> str | None:
@@ -138,29 +135,14 @@ def _text(value) -> str:
     return "\n".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.strip().split("\n")]
-
-
-def _same_numbers(got: str, expected: str) -> bool:
-    """Both lines split into as many tokens, every one a number, pairwise equal (a NaN equals nothing).
-    Runs under ``_EXACT``: a malformed token and a signalling NaN compared raise, and mean "no"."""
-    got_tokens, exp_tokens = got.split(), expected.split()
-    if len(got_tokens) != len(exp_tokens):  # before any conversion: a long line costs nothing
-        return False
-    try:
-        return [Decimal(t) for t in got_tokens] == [Decimal(t) for t in exp_tokens]
-    except (ArithmeticError, ValueError):
-        return False
-
-
 def stdout_matches(got: str, expected) -> bool:
-    """LiveCodeBench's stdin/stdout rule (see the module docstring). Never raises."""
-    got_lines, exp_lines = _lines(got), _lines(_text(expected))
-    if len(got_lines) != len(exp_lines):
-        return False
-    with localcontext(_EXACT):
-        return all(g == e or _same_numbers(g, e) for g, e in zip(got_lines, exp_lines))
+    """LiveCodeBench's stdin/stdout rule (see the module docstring): ``stdout_key(got) == stdout_key(expected)``
+    of :mod:`verl_srpo.rewards.lcb_keys`, the one definition the official grader uses too, decided line by line
+    without the digest (the same verdict: equal line counts and pairwise equal line keys; a line equal as text
+    has an equal key, so only lines that differ are keyed). Never raises."""
+    got_lines, exp_lines = stdout_lines(got), stdout_lines(_text(expected))
+    return len(got_lines) == len(exp_lines) and all(g == e or line_key(g) == line_key(e)
+                                                    for g, e in zip(got_lines, exp_lines))
 
 
 def call_args(test_input) -> list:
