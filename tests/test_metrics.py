@@ -11,6 +11,9 @@ def test_identical_group_fraction_by_hand():
     acc = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])  # a: all right, b: mixed, c: all wrong -> 2 of 3
     assert identical_group_fraction(uid, acc) == pytest.approx(2 / 3)
     assert identical_group_fraction(uid[:0], acc[:0]) == 0.0
+    # scores: a is all right but one response missed the 0.1 format bonus -> only c has equal scores
+    score = np.array([1.1, 0.1, 1.0, 0.0, 1.1, 0.0])
+    assert identical_group_fraction(uid, score) == pytest.approx(1 / 3)
 
 
 def test_domain_metrics_by_hand():

@@ -206,6 +206,7 @@ def test_srpo_run_derived_from_dumps_equals_the_trainers_own_metrics(readme_run)
     for s in steps:
         logged, derived = s["logged"], s["derived"]
         assert derived["zero_adv_share/acc"] == logged["srpo/zero_adv_group_frac"]
+        assert derived["zero_adv_share/score"] == logged["srpo/zero_adv_group_frac_score"]
         assert derived["reflection_rate/any"] == logged["srpo/reflection_rate"]  # 16 responses, all sampled
         for domain in ("math", "code"):
             if f"srpo/{domain}/acc_mean" in logged:

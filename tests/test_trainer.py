@@ -110,6 +110,7 @@ def test_two_epochs_hr_and_stage_switch(transfer_queue, make_trainer):
     first = steps[0]
     expected = np.mean([i % 4 in (0, 1) for i in first])
     assert logged[0]["srpo/zero_adv_group_frac"] == pytest.approx(expected)
+    assert logged[0]["srpo/zero_adv_group_frac_score"] == pytest.approx(expected)  # every response has the bonus
     acc = np.mean([np.mean(scripted_acc(i)) for i in first])
     assert logged[0]["srpo/math/acc_mean"] == pytest.approx(acc)
     assert logged[0]["srpo/math/reward_mean"] == pytest.approx(acc + 0.1)

@@ -184,7 +184,10 @@ class SRPOTrainer(SyncTrainerHooks, PPOTrainerSync):
             "srpo/pool_size": sampler.pool_size(),
             "srpo/dropped_total": history.dropped_total if history is not None else 0,
             "srpo/readmitted_total": history.readmitted_total if history is not None else 0,
+            # Groups whose accuracies are all equal (what HR acts on) and, stricter, whose scores are all equal:
+            # the estimator's input, so their advantages are exactly 0 (a format bonus can split an acc-equal group).
             "srpo/zero_adv_group_frac": identical_group_fraction(rows.uid, rows.acc),
+            "srpo/zero_adv_group_frac_score": identical_group_fraction(rows.uid, rows.score),
             "srpo/math_verify_errors": rows.math_verify_errors,  # > 0: math-verify is broken (logged with the cause)
         }
         out.update(domain_metrics(sampler.domain[ranks], sampler.plan.domain_names, rows))
