@@ -9,7 +9,8 @@ standard library only, no ``verl_srpo``), with one JSON request on stdin::
 
 and writes one JSON reply to the stdout it was started with::
 
-    {"results": [{"status": "ok", "key": str} | {"status": "timeout" | "runtime_error", "error": str}, ...]}
+    {"results": [{"status": "ok", "key": str[, "unprintable": bool]} | {"status": "timeout" | "runtime_error",
+                                                                      "error": str}, ...]}
     {"setup": {"kind": "compile_error" | "runtime_error", "error": str}}   # the program never got to a test
     {"killed": str}                                                       # LCB's worker process would die
 
@@ -17,15 +18,17 @@ It reproduces, in its own code, what LiveCodeBench's ``lcb_runner/evaluation/tes
 process that runs a program (commit b95a71c, 2025-01-18, unchanged until 2025-05-23 and identical to PyPI
 ``nvidia-livecodebench`` 26.3; ``"stdin": "2505"`` selects the stdin stand-in of commit 16de2a1):
 
-- the process: ``reliability_guard()`` (``quit``, ``help``, ``os.kill``/``getcwd``/``chdir``/... set to
-  None; ``resource``, ``psutil``, ... unimportable), ``sys.set_int_max_str_digits(50000)``; the real
-  stdin and stdout are the harness's own (empty, unread);
+- the process: ``exit`` as ``site`` defines it (it closes ``sys.stdin``); ``reliability_guard()`` (``quit``,
+  ``help``, ``os.kill``/``getcwd``/``chdir``/... set to None; ``resource``, ``psutil``, ... unimportable),
+  ``sys.set_int_max_str_digits(50000)``; the real stdin and stdout are the harness's own (empty; unread, of
+  any size);
 - every program gets the same import prelude (star imports of 18 modules, ``sys.setrecursionlimit(50000)``);
 - stdin programs: a last ``if __name__ == '__main__':`` is unwrapped, top-level imports are kept and every
   other top-level statement becomes the body of ``wrapped_function()``, called once per test with stdout
   captured in a ``StringIO`` and stdin patched as LCB patches it; ``SystemExit`` ends a test normally;
 - functional programs: run once; ``Solution()`` is built once if the text contains ``class Solution``; the
-  same function or instance serves every test; a returned tuple becomes a list;
+  same function or instance serves every test; a returned tuple becomes a list; whether ``str()`` of the value
+  raises goes back too (LCB formats a wrong value inside the test's ``try``);
 - each test under a wall-clock alarm of ``timeout`` seconds; the first error or timeout ends the program.
 
 The expected outputs never enter this process. Each test's result goes back as a digest under LCB's
@@ -76,7 +79,18 @@ def _arm(seconds):
     signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
+def _site_exit(code=None):
+    """``exit()`` as ``site`` defines it (the sandbox runs Python with ``-S``; LCB's guard keeps ``exit``): it
+    closes ``sys.stdin`` (in a stdin test, that test's input) before raising SystemExit."""
+    try:
+        sys.stdin.close()
+    except BaseException:
+        pass
+    raise SystemExit(code)
+
+
 def _guard():
+    builtins.exit = _site_exit
     builtins.quit = None
     builtins.help = None
     os.environ["OMP_NUM_THREADS"] = "1"
@@ -205,6 +219,17 @@ def run_stdin_test(func, text, timeout, variant):
     return {"status": "ok", "key": stdout_key(output)}
 
 
+def _printable(value):
+    """Whether ``str(value)`` works, as LCB's message for a wrong value needs it (inside the test's ``try``, after
+    the alarm: a failure there is a runtime error after the wrong answer). A BaseException ends the run, as in LCB.
+    """
+    try:
+        str(value)
+        return True
+    except Exception:
+        return False
+
+
 def run_call_test(func, args, timeout):
     _arm(timeout)
     try:
@@ -212,7 +237,11 @@ def run_call_test(func, args, timeout):
         _arm(0)
         if isinstance(value, tuple):  # LCB: "don't penalize model if it produces tuples instead of lists"
             value = list(value)
-        return {"status": "ok", "key": value_key(value)}  # LCB compares inside its try: errors are runtime errors
+        try:
+            key = value_key(value)  # LCB compares inside its try: errors are runtime errors
+        except RecursionError:  # nested deeper than any JSON value LCB reads: == is False, a wrong answer, and
+            return {"status": "ok", "key": "too deep", "unprintable": True}  # str() raises RecursionError too
+        return {"status": "ok", "key": key, "unprintable": not _printable(value)}
     except Exception as exc:
         _arm(0)
         return _failed(exc)
@@ -250,7 +279,7 @@ def main():
     request = json.loads(sys.stdin.read())
     reply_fd = os.dup(1)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the harness's own stdin: empty
-    os.dup2(os.memfd_create("unread"), 1)  # and its own stdout, which nobody reads
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # and its own stdout, which nobody reads (of any size)
     sys.stdin = open(0, encoding="utf-8", closefd=False)
     sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
     if hasattr(sys, "set_int_max_str_digits"):

@@ -17,7 +17,10 @@ LiveCodeBench's ``lcb_runner``. This module reproduces the behaviour of its grad
   hold this rule literally, as the oracle the keys are checked against).
 - **return values** (``grade_call_based``): ``prediction == json.loads(expected)`` with Python's ``==``,
   after turning a returned tuple (top level only) into a list: ``[(1, 2)]`` is wrong for ``[[1, 2]]``,
-  ``True`` is right for ``1``, ``3.0`` for ``3``.
+  ``True`` is right for ``1``, ``3.0`` for ``3``. Expected integers of up to 50000 digits are read (LCB's
+  ``sys.set_int_max_str_digits(50000)``). On a wrong value LCB writes ``str(prediction)`` into its
+  message inside the test's ``try``: when that raises (an int of over 50000 digits, a value nested deeper
+  than the recursion limit), the test's result list gets ``-4`` after ``False``, one entry more.
 - **digests**: the sandbox sends back, per test, a digest of the output under these rules
   (``stdout_key``, ``value_key`` of :mod:`verl_srpo.rewards.lcb_keys`, the training code reward's rule too,
   pasted into the harness), compared here with the expected output's:
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from verl_srpo.rewards import lcb_keys
@@ -62,13 +66,24 @@ def extract_code(text: str) -> str:
     return "\n".join(lines[fences[-2] + 1:fences[-1]])
 
 
+INT_DIGITS = 50000  # LCB's sys.set_int_max_str_digits(50000): its json.loads reads longer ints than Python's 4300
+
+
+def _json_int(text: str) -> int:
+    """An integer of an expected JSON value, as LCB's ``json.loads`` reads it: up to :data:`INT_DIGITS` digits
+    (whatever this process's own limit), else ValueError."""
+    if len(text.lstrip("-")) > INT_DIGITS:
+        raise ValueError(f"Exceeds the limit ({INT_DIGITS} digits) for integer string conversion")
+    return int(Decimal(text))  # exact, and not subject to the int <-> str digit limit
+
+
 @functools.lru_cache(maxsize=16)
 def expected_keys(outputs: tuple[str, ...], fn_name: str | None) -> tuple[str, ...] | None:
     """The digests of a problem's expected outputs (None: one is not JSON), computed once per problem."""
     if fn_name is None:
         return tuple(stdout_key(o) for o in outputs)
     try:
-        return tuple(value_key(json.loads(o)) for o in outputs)
+        return tuple(value_key(json.loads(o, parse_int=_json_int)) for o in outputs)
     except (ValueError, RecursionError):
         return None
 
@@ -142,6 +157,8 @@ def grade_program(code: str, tests: dict, *, timeout: float = 6, variant: str = 
         else:
             kind = "pass" if res.get("key") == expected[i] else "wrong_answer"
         per_test.append(kind)
+        if kind == "wrong_answer" and res.get("unprintable"):  # LCB's str() of the wrong value raised: -4 too
+            per_test.append("runtime_error")
         if kind != "pass":
             break
     return _verdict(per_test, n_tests=n)

@@ -48,7 +48,7 @@ def test_lcb_completions_reproduce_lcb_verdicts(name, tmp_path):
     assert res["grader"]["lcb_commit"].startswith("b95a71c") and res["grader"]["test_timeout_s"] == 2
     assert "scoring_version" not in res["grader"]  # LiveCodeBench's rules, not the reward's
     passed = sum(r[2] for r in _expected())
-    assert res["headline"]["metric"] == "pass@1" and res["headline"]["mean"] == pytest.approx(passed / 12)
+    assert res["headline"]["metric"] == "pass@1" and res["headline"]["mean"] == pytest.approx(passed / len(_expected()))
     md = (out / "results.md").read_text()
     assert "- grader: `official`" in md and "| metric (official) |" in md and "completions" in md
 
@@ -59,7 +59,7 @@ def test_lcb_completions_judge_and_subset_window(tmp_path, capsys):
     args = [*LCB, "--completions", str(PAIRS_DIR / "completions.jsonl"), "--grader", "judge", "--start", "2024-08-01",
             "--end", "2024-09-30", "--out", str(out)]
     assert main(args) == 0
-    assert "skipped 4 questions" in capsys.readouterr().out
+    assert "skipped 5 questions" in capsys.readouterr().out
     verdicts = _verdicts(out)
     assert [(v["question_id"], v["sample"], v["passed"]) for v in verdicts] == [
         ("div01", 0, True), ("div01", 1, False), ("sum01", 0, True), ("sum01", 1, True)]  # buffer readline: real judge
@@ -149,7 +149,7 @@ def test_completions_must_fit_the_selection(tmp_path, capsys):
     assert main([*LCB, "--completions", one, "--out", str(tmp_path / "o")]) == 2  # a user error: one line, code 2
     err = capsys.readouterr().err
     assert err.startswith("python -m eval lcb: error: ") and err.count("\n") == 1
-    assert re.search(r"covers 1 of the 6 problems .*missing: \['3901', '3902', 'div01'", err)
+    assert re.search(r"covers 1 of the 7 problems .*missing: \['3901', '3902', '3903', 'div01'", err)
     extra = [json.loads(line) for line in (PAIRS_DIR / "completions.jsonl").read_text().splitlines()]
     unknown = _write(tmp_path, [*extra, {"question_id": "abc999", "responses": ["x", "y"]}])
     match = r"1 question id\(s\) not in \S+lcb_pairs release_v1 \(first: \['abc999'\]\); check --dataset"

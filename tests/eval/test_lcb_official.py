@@ -19,6 +19,15 @@ ISSUE_QUIRKS = ("sum_for_line_in_stdin", "sum_buffer_readline", "sum_global_in_f
                 "div_float_repr")
 ORDINARY = ("sum_pass", "sum_wrong_answer", "sum_runtime_error", "sum_time_limit", "sum_last_block_right",
             "count_pass", "count_wrong_answer", "count_runtime_error", "count_time_limit")
+# Quirks found by grading hand-made programs with LiveCodeBench's package (each was a disagreement of ours once):
+# LiveCodeBench's verdict on each, as {pair: (passed, per_test)}.
+FOUND_QUIRKS = {
+    "sum_exit_caught": (False, ["runtime_error"]),  # site's exit() closes sys.stdin before raising SystemExit
+    "sum_stdout_name_20mb": (True, ["pass"] * 3),  # the real stdout takes output of any size
+    "pairs_debug_print_20mb": (True, ["pass"] * 3),  # so does print in a functional program
+    "ten_pass": (True, ["pass"] * 3),  # an expected int of 5000 digits (LCB reads up to 50000)
+    "ten_unprintable_wrong": (False, ["wrong_answer", "runtime_error"]),  # str() of the wrong value raises
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +57,8 @@ def test_pairs_cover_the_issue_quirks_and_ordinary_outcomes():
         "sum_for_line_in_stdin": True, "sum_buffer_readline": False, "sum_global_in_function": False,
         "pairs_list_of_tuples": False, "div_float_repr": False}
     assert not names["sum_for_line_in_stdin"]["official_2505"]["passed"]  # raises since 2025-05-23
+    assert {q: (names[q]["official"]["passed"], names[q]["official"]["per_test"]) for q in FOUND_QUIRKS} == FOUND_QUIRKS
+    assert all(names[q]["quirk"] for q in FOUND_QUIRKS)
 
 
 def _agreement(verdicts, key):

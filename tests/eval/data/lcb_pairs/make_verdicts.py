@@ -48,6 +48,7 @@ def _row(qid, date, title, content, public, private, *, func_name=None, starter=
 
 PAIRS_STARTER = "class Solution:\n    def pairs(self, nums: List[int]) -> List[List[int]]:\n        "
 COUNT_STARTER = "class Solution:\n    def countAbove(self, nums: List[int], k: int) -> int:\n        "
+TEN_STARTER = "class Solution:\n    def tenPow(self, n: int) -> int:\n        "
 PROBLEMS = [
     _row("sum01", "2024-08-10T00:00:00", "Sum", "N, then N integers: print their sum.",
          _stdin([("2\n3 4\n", "7\n")]), _stdin([("3\n1 2 3\n", "6\n"), ("1\n-5\n", "-5\n")])),
@@ -63,6 +64,9 @@ PROBLEMS = [
     _row("3902", "2025-01-15T00:00:00", "Count above", "Return how many of nums are greater than k.",
          _fn([("[1, 5, 7]\n4", "2")]), _fn([("[10]\n4", "1"), ("[4, 4]\n4", "0")]),
          func_name="countAbove", starter=COUNT_STARTER, encode=False),
+    _row("3903", "2025-01-20T00:00:00", "Power of ten", "Return 10 to the power n (no modulus).",
+         _fn([("5", "100000")]), _fn([("4999", "1" + "0" * 4999), ("3", "1000")]),  # 5000 digits: over Python's 4300
+         func_name="tenPow", starter=TEN_STARTER),
 ]
 
 
@@ -99,6 +103,12 @@ PAIRS = [
                                       "    except EOFError:\n        break\nprint(sum(map(int, vals[1].split())))\n"),
      None),
     ("sum_sys_exit", "sum01", _answer("import sys\n" + SUM + "sys.exit(0)\nprint('unreachable')\n"), None),
+    ("sum_exit", "sum01", _answer(SUM + "exit()\nprint('unreachable')\n"), None),
+    ("sum_float_output", "sum01", _answer("n = int(input())\nprint(float(sum(map(int, input().split()))))\n"), None),
+    ("sum_scientific_output", "sum01", _answer("n = int(input())\nprint(f'{sum(map(int, input().split())):.3e}')\n"),
+     None),
+    ("sum_trailing_blanks", "sum01", _answer("n = int(input())\nprint(sum(map(int, input().split())), ' ')\n"
+                                             "print()\nprint('   ')\n"), None),
     ("sum_toplevel_global", "sum01", _answer("global n\nn = int(input())\n\n\ndef total():\n"
                                              "    return sum(map(int, input().split()))\n\n\nprint(total())\n"),
      None),
@@ -126,6 +136,11 @@ PAIRS = [
                                            "sys.stdout.buffer.write(f'{s}\\n'.encode())\n"),
      "sys.stdout.buffer: the captured stdout is a StringIO"),
     ("sum_quit", "sum01", _answer(SUM + "quit()\n"), "quit() is None (reliability_guard)"),
+    ("sum_exit_caught", "sum01", _answer("n = int(input())\ntry:\n    exit()\nexcept SystemExit:\n    pass\n"
+                                         "print(sum(map(int, input().split())))\n"),
+     "exit() is site's: it closes sys.stdin (the test's input) before raising SystemExit"),
+    ("sum_stdout_name_20mb", "sum01", _answer("from sys import stdout\nstdout.write('.' * (20 << 20) + '\\n')\n" + SUM),
+     "from sys import stdout: 20 MB to the real stdout, uncaptured, of any size"),
     ("sum_import_resource", "sum01", _answer("import resource\nresource.getrlimit(resource.RLIMIT_STACK)\n" + SUM),
      "import resource fails (reliability_guard)"),
     ("sum_future_import", "sum01", _answer("from __future__ import annotations\n" + SUM),
@@ -153,6 +168,13 @@ PAIRS = [
     ("pairs_top_level_tuple", "3901", _answer("class Solution:\n    def pairs(self, nums):\n"
                                               "        return tuple([x, 2 * x] for x in nums)\n"), None),
     ("pairs_free_function", "3901", _answer("def pairs(nums):\n    return [[x, 2 * x] for x in nums]\n"), None),
+    ("pairs_debug_print", "3901", _answer("class Solution:\n    def pairs(self, nums):\n"
+                                          "        print('nums =', nums)\n        return [[x, 2 * x] for x in nums]\n"),
+     None),
+    ("pairs_debug_print_20mb", "3901", _answer("class Solution:\n    def pairs(self, nums):\n"
+                                               "        print('.' * (20 << 20))\n"
+                                               "        return [[x, 2 * x] for x in nums]\n"),
+     "print in a functional program: 20 MB per test to the real stdout, uncaptured, of any size"),
     ("pairs_list_of_tuples", "3901", _answer("class Solution:\n    def pairs(self, nums):\n"
                                              "        return [(x, 2 * x) for x in nums]\n"),
      "a list of tuples where lists are expected: only a top-level tuple becomes a list"),
@@ -169,11 +191,19 @@ PAIRS = [
                                                  "        self.seen += sum(x > k for x in nums)\n"
                                                  "        return self.seen\n"),
      "state: one Solution() serves every test"),
+    ("count_no_return", "3902", _answer("class Solution:\n    def countAbove(self, nums, k):\n"
+                                        "        c = sum(x > k for x in nums)\n"), None),
+    ("ten_pass", "3903", _answer("class Solution:\n    def tenPow(self, n: int) -> int:\n        return 10 ** n\n"),
+     "expected ints of 4301..50000 digits: LCB's json.loads reads them (sys.set_int_max_str_digits(50000))"),
+    ("ten_unprintable_wrong", "3903", _answer("class Solution:\n    def tenPow(self, n):\n"
+                                              "        return 10 ** (n + 50000)\n"),
+     "a wrong value str() cannot print (over 50000 digits): LCB's result list gets -4 after False"),
 ]
 # The README's --completions example: two responses per problem, each one of the pairs above.
 COMPLETIONS = {"sum01": ["sum_pass", "sum_buffer_readline"], "div01": ["div_fixed_digits", "div_float_repr"],
                "tri01": ["tri_recursion_3000", "tri_loop"], "pow01": ["pow_big_int", "pow_wrong_answer"],
-               "3901": ["pairs_list_of_tuples", "pairs_pass"], "3902": ["count_pass", "count_state_across_tests"]}
+               "3901": ["pairs_list_of_tuples", "pairs_pass"], "3902": ["count_pass", "count_state_across_tests"],
+               "3903": ["ten_pass", "ten_unprintable_wrong"]}
 
 
 CODES = {True: "pass", False: "wrong_answer", -2: "wrong_answer", -3: "timeout", -4: "runtime_error", -1: "killed"}
