@@ -21,7 +21,7 @@ process that runs a program (commit b95a71c, 2025-01-18, unchanged until 2025-05
 - the process: ``exit`` as ``site`` defines it (it closes ``sys.stdin``); ``reliability_guard()`` (``quit``,
   ``help``, ``os.kill``/``getcwd``/``chdir``/... set to None; ``resource``, ``psutil``, ... unimportable),
   ``sys.set_int_max_str_digits(50000)``; the real stdin and stdout are the harness's own (empty; unread, of
-  any size);
+  any size), ``sys.__stdin__`` is closed and ``sys.argv`` is LCB's command line (:data:`LCB_ARGV`);
 - every program gets the same import prelude (star imports of 18 modules, ``sys.setrecursionlimit(50000)``);
 - stdin programs: a last ``if __name__ == '__main__':`` is unwrapped, top-level imports are kept and every
   other top-level statement becomes the body of ``wrapped_function()``, called once per test with stdout
@@ -64,6 +64,10 @@ OS_DISABLED = ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fch
                "chroot", "lchflags", "lchmod", "lchown", "getcwd", "chdir")
 MODULES_DISABLED = ("ipdb", "joblib", "resource", "psutil", "tkinter")
 ERROR_CHARS = 300
+# sys.argv of LCB's process: its command line (README: ``python -m lcb_runner.runner.main --model ... --scenario
+# codegeneration --evaluate``), so ``len(sys.argv) > 1`` and ``sys.argv[1]`` is an option, not a file. (ours: the
+# model's name stands as MODEL; no program should depend on it)
+LCB_ARGV = ("lcb_runner/runner/main.py", "--model", "MODEL", "--scenario", "codegeneration", "--evaluate")
 
 
 class TimeoutException(Exception):  # LCB's name: a test is a timeout when repr(e) contains it
@@ -282,6 +286,10 @@ def main():
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # and its own stdout, which nobody reads (of any size)
     sys.stdin = open(0, encoding="utf-8", closefd=False)
     sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+    # LCB's worker is a multiprocessing child: it closed the original stdin (sys.__stdin__) and reads /dev/null
+    sys.__stdin__ = open(os.devnull, encoding="utf-8")
+    sys.__stdin__.close()
+    sys.argv = list(LCB_ARGV)
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(50000)
     _guard()

@@ -24,6 +24,8 @@ ORDINARY = ("sum_pass", "sum_wrong_answer", "sum_runtime_error", "sum_time_limit
 FOUND_QUIRKS = {
     "sum_exit_caught": (False, ["runtime_error"]),  # site's exit() closes sys.stdin before raising SystemExit
     "sum_stdout_name_20mb": (True, ["pass"] * 3),  # the real stdout takes output of any size
+    "sum_argv_file": (False, ["runtime_error"]),  # sys.argv[1] is an option of LCB's command line
+    "sum_dunder_stdin": (False, ["runtime_error"]),  # sys.__stdin__ is closed in LCB's worker
     "pairs_debug_print_20mb": (True, ["pass"] * 3),  # so does print in a functional program
     "ten_pass": (True, ["pass"] * 3),  # an expected int of 5000 digits (LCB reads up to 50000)
     "ten_unprintable_wrong": (False, ["wrong_answer", "runtime_error"]),  # str() of the wrong value raises

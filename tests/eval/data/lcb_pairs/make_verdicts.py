@@ -139,6 +139,11 @@ PAIRS = [
     ("sum_exit_caught", "sum01", _answer("n = int(input())\ntry:\n    exit()\nexcept SystemExit:\n    pass\n"
                                          "print(sum(map(int, input().split())))\n"),
      "exit() is site's: it closes sys.stdin (the test's input) before raising SystemExit"),
+    ("sum_argv_file", "sum01", _answer("import sys\nif len(sys.argv) > 1:\n    sys.stdin = open(sys.argv[1])\n" + SUM),
+     "sys.argv is LCB's command line: argv[1] is an option such as --model, not a file"),
+    ("sum_dunder_stdin", "sum01", _answer("import sys\ndata = sys.__stdin__.read().split()\n"
+                                          "print(sum(map(int, data[1:])))\n"),
+     "sys.__stdin__ is closed: LCB's worker is a multiprocessing child"),
     ("sum_stdout_name_20mb", "sum01", _answer("from sys import stdout\nstdout.write('.' * (20 << 20) + '\\n')\n" + SUM),
      "from sys import stdout: 20 MB to the real stdout, uncaptured, of any size"),
     ("sum_import_resource", "sum01", _answer("import resource\nresource.getrlimit(resource.RLIMIT_STACK)\n" + SUM),
