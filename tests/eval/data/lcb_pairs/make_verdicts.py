@@ -139,6 +139,9 @@ PAIRS = [
     ("sum_exit_caught", "sum01", _answer("n = int(input())\ntry:\n    exit()\nexcept SystemExit:\n    pass\n"
                                          "print(sum(map(int, input().split())))\n"),
      "exit() is site's: it closes sys.stdin (the test's input) before raising SystemExit"),
+    ("sum_nonlocal_toplevel", "sum01", _answer("total = 0\n\n\ndef add(xs):\n    nonlocal total\n    total += sum(xs)\n\n\n"
+                                               "n = int(input())\nadd(map(int, input().split()))\nprint(total)\n"),
+     "nonlocal naming a top-level variable: a local of the wrapper in LCB (a SyntaxError as a script)"),
     ("sum_argv_file", "sum01", _answer("import sys\nif len(sys.argv) > 1:\n    sys.stdin = open(sys.argv[1])\n" + SUM),
      "sys.argv is LCB's command line: argv[1] is an option such as --model, not a file"),
     ("sum_dunder_stdin", "sum01", _answer("import sys\ndata = sys.__stdin__.read().split()\n"
@@ -196,6 +199,9 @@ PAIRS = [
                                                  "        self.seen += sum(x > k for x in nums)\n"
                                                  "        return self.seen\n"),
      "state: one Solution() serves every test"),
+    ("count_sys_exit_in_method", "3902", _answer("import sys\nclass Solution:\n    def countAbove(self, nums, k):\n"
+                                                 "        print(sum(x > k for x in nums))\n        sys.exit(0)\n"),
+     "SystemExit in a functional program ends LCB's worker process: [-2], TestRunnerError"),
     ("count_no_return", "3902", _answer("class Solution:\n    def countAbove(self, nums, k):\n"
                                         "        c = sum(x > k for x in nums)\n"), None),
     ("ten_pass", "3903", _answer("class Solution:\n    def tenPow(self, n: int) -> int:\n        return 10 ** n\n"),
