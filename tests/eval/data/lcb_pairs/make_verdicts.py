@@ -176,6 +176,10 @@ PAIRS = [
     ("pairs_top_level_tuple", "3901", _answer("class Solution:\n    def pairs(self, nums):\n"
                                               "        return tuple([x, 2 * x] for x in nums)\n"), None),
     ("pairs_free_function", "3901", _answer("def pairs(nums):\n    return [[x, 2 * x] for x in nums]\n"), None),
+    ("pairs_helper_class", "3901", _answer("class Doubler:\n    def __init__(self, k):\n        self.k = k\n\n"
+                                           "    def pair(self, x):\n        return [x, self.k * x]\n\n\n"
+                                           "class Solution:\n    def pairs(self, nums: List[int]) -> List[List[int]]:\n"
+                                           "        d = Doubler(2)\n        return [d.pair(x) for x in nums]\n"), None),
     ("pairs_debug_print", "3901", _answer("class Solution:\n    def pairs(self, nums):\n"
                                           "        print('nums =', nums)\n        return [[x, 2 * x] for x in nums]\n"),
      None),
@@ -199,6 +203,12 @@ PAIRS = [
                                                  "        self.seen += sum(x > k for x in nums)\n"
                                                  "        return self.seen\n"),
      "state: one Solution() serves every test"),
+    ("count_time_limit_second", "3902", _answer("class Solution:\n    def countAbove(self, nums, k):\n"
+                                                "        while len(nums) == 1:\n            k += 1\n"
+                                                "        return sum(x > k for x in nums)\n"), None),
+    ("count_import_in_class", "3902", _answer("class Solution:\n    from operator import gt\n\n"
+                                              "    def countAbove(self, nums, k):\n"
+                                              "        return sum(self.gt(x, k) for x in nums)\n"), None),
     ("count_sys_exit_in_method", "3902", _answer("import sys\nclass Solution:\n    def countAbove(self, nums, k):\n"
                                                  "        print(sum(x > k for x in nums))\n        sys.exit(0)\n"),
      "SystemExit in a functional program ends LCB's worker process: [-2], TestRunnerError"),
