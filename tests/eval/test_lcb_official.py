@@ -11,6 +11,7 @@ import pytest
 from verl_srpo.eval import _lcb_harness as harness
 from verl_srpo.eval import lcb
 from verl_srpo.eval import lcb_official as official
+from verl_srpo.rewards import lcb_keys
 
 DATA = Path(__file__).parent / "data" / "lcb_pairs"
 PAIRS = [json.loads(line) for line in (DATA / "pairs.jsonl").read_text().splitlines()]
@@ -26,7 +27,7 @@ FOUND_QUIRKS = {
     "sum_stdout_name_20mb": (True, ["pass"] * 3),  # the real stdout takes output of any size
     "sum_argv_file": (False, ["runtime_error"]),  # sys.argv[1] is an option of LCB's command line
     "sum_dunder_stdin": (False, ["runtime_error"]),  # sys.__stdin__ is closed in LCB's worker
-    "pairs_debug_print_20mb": (True, ["pass"] * 3),  # so does print in a functional program
+    "pairs_debug_print_20mb": (True, ["pass"] * 3),  # print in a functional program: any size too
     "ten_pass": (True, ["pass"] * 3),  # an expected int of 5000 digits (LCB reads up to 50000)
     "ten_unprintable_wrong": (False, ["wrong_answer", "runtime_error"]),  # str() of the wrong value raises
 }
@@ -167,12 +168,22 @@ def test_expected_outputs_never_enter_the_sandbox():
     ("import time\nwhile True:\n    try:\n        time.sleep(10)\n    except BaseException:\n        pass\n", None,
      "timeout", ["killed"]),  # swallows every alarm: only the whole-program budget stops it
     ("", None, "no_code", ["runtime_error"]),
+    # a wrong value nested past the recursion limit: LCB's str() of it raises after ==, so [False, -4]
+    ("def f(a):\n    x = []\n    for _ in range(100000):\n        x = [x]\n    return x\n", "f", "wrong_answer",
+     ["wrong_answer", "runtime_error"]),
     ("print(int(input()) * 2)\nprint('x' * 10)\n", None, "wrong_answer", ["wrong_answer"]),
 ])
 def test_official_failures(code, fn_name, failure, per_test):
     inputs, outputs = (["3\n"], ["6\n"]) if fn_name is None else (["3"], ["6"])
     verdict = _grade(code, inputs, outputs, fn_name)
     assert (verdict["acc"], verdict["failure"], verdict["per_test"]) == (False, failure, per_test)
+
+
+def test_expected_ints_are_read_up_to_lcb_digit_limit():
+    """LCB reads expected JSON ints of up to 50000 digits (its sys.set_int_max_str_digits), Python 4300."""
+    assert official.expected_keys(("1" + "0" * 4999, "-7"), "f") == (lcb_keys.value_key(10 ** 4999),
+                                                                    lcb_keys.value_key(-7))
+    assert official.expected_keys(("1" * 50001,), "f") is None  # LCB: a runtime error before the first test
 
 
 def test_large_outputs_are_graded():
