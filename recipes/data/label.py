@@ -3,7 +3,7 @@
 The prompts are the training prompts (``verl_srpo.prompts.chat_messages`` through the R1-Zero chat
 template), the samples come from ``eval.generate`` (vLLM on GPUs, transformers for tiny models and
 tests), cached per completion so a killed run resumes, and each sample is scored with the training
-reward ``verl_srpo.rewards.compute_score``, by its accuracy (never the shaped score; shared/SRPO.md
+reward ``verl_srpo.rewards.compute_score``, by its accuracy (never the shaped score; docs/SRPO.md
 "History Resampling"). A row keeps ``pass_k`` (k), ``num_correct``, ``pass_rate`` and ``difficulty``.
 
 Cached samples are keyed by what made them: the run folder by the model's content (Hub commit, or the

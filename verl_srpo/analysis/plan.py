@@ -2,7 +2,7 @@
 
 A prompt of pass rate ``p`` (its label ``num_correct / pass_k``, taken as static) sampled ``G`` times gives
 an all-correct group with probability ``p^G`` and an all-wrong one with ``(1-p)^G``: both have zero
-advantage (``shared/SRPO.md``, "History Resampling (HR)"). From that, per domain and per stage:
+advantage (``docs/SRPO.md``, "History Resampling (HR)"). From that, per domain and per stage:
 
 * the expected share of zero-advantage groups of a step, ``mean(p^G + (1-p)^G)`` over what the step draws;
 * the pool after each HR boundary: a prompt drawn in the epoch just ended leaves with probability ``p^G``
