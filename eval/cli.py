@@ -54,7 +54,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="delete --out first (otherwise: resume)")
     p.add_argument("--score-only", action="store_true", help="never generate; fail if completions are missing")
     p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm",
-                   help="vllm (GPU, the protocol; needs `pip install vllm`) or transformers (small models, CPU)")
+                   help="vllm (GPU, the protocol; needs `pip install 'verl-srpo[vllm]'`) or transformers (small models, CPU)")
     p.add_argument("--prompt-style", choices=["r1_zero", "chat"], default="r1_zero",
                    help="r1_zero: raw R1-Zero text (docs/SRPO.md); chat: the tokenizer's chat template (ours)")
     p.add_argument("--n", type=int, default=_DEFAULTS.n, help="samples per problem (aime24: 32, avg@32; lcb: 32)")
@@ -129,7 +129,8 @@ def check_backend(args: argparse.Namespace) -> None:
         return
     if args.backend == "vllm" and not args.score_only and importlib.util.find_spec("vllm") is None:
         raise EvalError("--backend vllm (the default) needs vLLM, which is not installed: on a GPU machine "
-                        "`pip install vllm`; on CPU pass --backend transformers (small models), or --score-only "
+                        "`pip install 'verl-srpo[vllm]'` (verl's vLLM extra: a vLLM that matches its torch and "
+                        "transformers); on CPU pass --backend transformers (small models), or --score-only "
                         "to score completions already in --out")
 
 
