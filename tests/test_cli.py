@@ -39,6 +39,20 @@ def test_check_reports_problems(run_cli):
     assert ok.returncode == 0 and "trainer.v1.trainer_mode = srpo" in ok.stdout
 
 
+def test_check_says_what_it_could_not_check(capsys, tmp_path):
+    """A null max_model_len with a model whose config.json is not here (offline, not cached): ``check`` says the
+    context window was not checked, instead of passing it over; with the window set it has nothing to say."""
+    from verl_srpo.cli import check
+
+    missing = f"actor_rollout_ref.model.path={tmp_path / 'not-downloaded'}"
+    check(["actor_rollout_ref.rollout.n=4", missing])
+    out = capsys.readouterr().out
+    assert "not checked here: the context window: actor_rollout_ref.rollout.max_model_len is null" in out
+    assert "Set actor_rollout_ref.rollout.max_model_len" in out
+    check(["actor_rollout_ref.rollout.n=4", missing, "actor_rollout_ref.rollout.max_model_len=4096"])
+    assert "not checked" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(("kit", "argv", "prog"), [
     ("eval", ["aime24", "--help"], "python -m eval"), ("eval", ["lcb", "--help"], "python -m eval"),
     ("release", ["publish", "--help"], "python -m release"),

@@ -62,6 +62,10 @@ def check(overrides: list[str]) -> Any:
         print(f"  {key} = {OmegaConf.select(cfg, key)}")
     if cfg.get("srpo") is not None:
         print("  srpo =", OmegaConf.to_container(cfg.srpo))
+    from verl_srpo.settings import unchecked
+
+    for note in unchecked(cfg):
+        print(f"not checked here: {note}")
     return cfg
 
 

@@ -232,6 +232,23 @@ def _options(cfg: Any) -> list[str]:
     return problems
 
 
+def unchecked(cfg: Any) -> list[str]:
+    """What the rules could not check on this machine, for ``verl-srpo check`` to say instead of passing it over:
+    the context window when ``max_model_len`` is null and the model's ``config.json`` cannot be read offline (the
+    trainer checks it again at start-up, where the model has been fetched)."""
+    if not (uses_srpo_estimator(cfg) or uses_srpo_trainer(cfg)):
+        return []
+    if _get(cfg, "actor_rollout_ref.rollout.max_model_len") is not None:
+        return []
+    path = _get(cfg, "actor_rollout_ref.model.path")
+    if _model_context(path) is not None:
+        return []
+    return [f"the context window: actor_rollout_ref.rollout.max_model_len is null and actor_rollout_ref.model.path="
+            f"{path} has no config.json here (not a local folder, not in the Hugging Face cache), so whether "
+            "prompt + response fits the model's max_position_embeddings is checked only when the trainer starts. "
+            "Set actor_rollout_ref.rollout.max_model_len, or point model.path at a local copy, to check it now."]
+
+
 RULES: list[Callable[[Any], list[str]]] = [
     _plugin_key, _pairing, _group_size, _truncation, _batch_sizes, _options, _filter_groups,
     _run_length, _context_window,
