@@ -39,6 +39,18 @@ def test_check_reports_problems(run_cli):
     assert ok.returncode == 0 and "trainer.v1.trainer_mode = srpo" in ok.stdout
 
 
+def test_readme_cannot_start_example():
+    """The README's "cannot start" block: a group of one and a misspelt new key (`+`), both listed, numbered."""
+    from verl_srpo.cli import check
+
+    with pytest.raises(SystemExit) as done:
+        check(["actor_rollout_ref.rollout.n=1", "+algorithm.srpo_zero_truncated=false"])
+    text = str(done.value.code)
+    assert text.startswith("verl-srpo cannot start:\n  1. actor_rollout_ref.rollout.n=1: SRPO's advantage"), text
+    assert "\n  2. unknown key `algorithm.srpo_zero_truncated`. Did you mean `algorithm.srpo_zero_truncated_adv`?" \
+        in text
+
+
 def test_check_says_what_it_could_not_check(capsys, tmp_path):
     """A null max_model_len with a model whose config.json is not here (offline, not cached): ``check`` says the
     context window was not checked, instead of passing it over; with the window set it has nothing to say."""
