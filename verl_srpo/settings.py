@@ -218,7 +218,19 @@ def _options(cfg: Any) -> list[str]:
     fn = _get(cfg, "reward.custom_reward_function", {}) or {}
     kwargs = fn.get("reward_kwargs", None)
     if fn.get("path", None) == REWARD_PATH:  # SRPO's reward checks its options on every call: check them once here
-        problems += load(RewardConfig, kwargs)[1]
+        opts, wrong = load(RewardConfig, kwargs)
+        problems += wrong
+        if not wrong and opts.format_weight + opts.lang_penalty >= 1:
+            # score = acc + format_weight * format - lang_penalty: a wrong reply scores up to format_weight, a right
+            # one down to 1 - lang_penalty; at or past that point the reward ranks a wrong reply with the format
+            # at or above a right one (and `verl-srpo report` cannot read accuracy from the score).
+            key = "reward.custom_reward_function.reward_kwargs"
+            problems.append(
+                f"{key}.format_weight={opts.format_weight:g} and {key}.lang_penalty={opts.lang_penalty:g}: a wrong "
+                f"reply in the R1-Zero format scores up to {opts.format_weight:g} and a right one with mixed languages "
+                f"down to {1 - opts.lang_penalty:g}, so the reward would rank a wrong answer at or above a right one. "
+                "Set format_weight + lang_penalty < 1 (defaults 0.1 and 0.1; SRPO.md \"Rewards\": accuracy comes first)."
+            )
     elif fn.get("path", None) and kwargs:
         ours = sorted(set(kwargs) & {f.name for f in dataclasses.fields(RewardConfig)})
         if ours:  # +plugin=verl_srpo put SRPO's reward options there; verl passes them to every call of the new one
