@@ -18,6 +18,7 @@ def test_quickstart_rehearses_on_cpu(run_cli):
     out = proc.stdout
     assert proc.returncode == 0, (out + proc.stderr)[-4000:]
     assert "algorithm.adv_estimator = srpo" in out  # the composed, validated config
+    assert "not checked" not in out  # the rehearsal's config is checked whole (its context window is set)
     assert "#9  code acc [1 0 1 0]" in out and "timeout" in out  # the sandbox stopped the infinite loop
     assert "#1  math acc [1 1 1 1]" in out  # math-verify
     after = out.split("step stage epoch pool")[1]
