@@ -50,11 +50,16 @@ def _yaml_header_command() -> str:
     return " ".join(lines).replace("\\ ", "")
 
 
-def test_cpu_eval_commands_run(tiny_model, aime_file, lcb_dir, tmp_path, monkeypatch):
-    """The CPU commands, run in-process through the same ``main`` that ``python -m eval`` calls."""
+def test_cpu_eval_commands_run(tiny_model, tmp_path, monkeypatch):
+    """The CPU commands, run in-process through the same ``main`` that ``python -m eval`` calls, on the files the
+    README names for ``$AIME_FILE`` and ``$LCB_DIR`` (the repository's own)."""
     from verl_srpo.eval.cli import main
 
-    for name, value in {"MODEL": tiny_model, "AIME_FILE": aime_file, "LCB_DIR": lcb_dir, "OUT": tmp_path}.items():
+    data = REPO / "tests" / "eval" / "data"
+    for named in ("aime24.jsonl", "lcb_pairs"):
+        assert f"`{data.relative_to(REPO) / named}`" in README
+    files = {"MODEL": tiny_model, "AIME_FILE": data / "aime24.jsonl", "LCB_DIR": data / "lcb_pairs", "OUT": tmp_path}
+    for name, value in files.items():
         monkeypatch.setenv(name, str(value))
     cpu = [c for c in COMMANDS if "--backend transformers" in c or "--completions" in c]
     assert len(cpu) == 5
