@@ -80,3 +80,10 @@ def test_lm_eval_validate_command_runs():
     done = subprocess.run(["bash", "-c", cmd], cwd=REPO, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
     assert done.returncode == 0 and "All tasks found and valid" in done.stdout, done.stdout + done.stderr[-2000:]
+
+
+def test_wheel_include_path_names_the_task_folder():
+    """The README's `--include_path "$(python -c ...)"` for a wheel install prints the folder holding the task."""
+    (snippet,) = re.findall(r'--include_path "\$\(python -c\s+\'([^\']+)\'\)"', README)
+    folder = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, check=True).stdout.strip()
+    assert (Path(folder) / "aime24_avg32.yaml").is_file(), folder
