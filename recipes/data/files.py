@@ -185,7 +185,12 @@ def resolve(location: str, split: str, use_card: bool = True) -> DatasetFiles:
             try:
                 return _hub_cache(repo_id, split, revision or None, use_card)
             except Exception as cache_error:
-                raise RuntimeError(f"Hub: {hub_error}; local cache: {cache_error}. Download the dataset's files "
+                from huggingface_hub.errors import LocalEntryNotFoundError
+
+                # huggingface_hub's own text for a cache miss tells the user to pass `local_files_only=False`.
+                cached = "not in the local Hugging Face cache (HF_HOME)" if isinstance(
+                    cache_error, LocalEntryNotFoundError) else str(cache_error).rstrip(".")
+                raise RuntimeError(f"Hub: {hub_error}; local cache: {cached}. Download the dataset's files "
                                    "and pass its local folder") from cache_error
     except (FileNotFoundError, ValueError, RuntimeError) as err:
         raise type(err)(f"{location}: {err}") from err
