@@ -23,7 +23,7 @@ from pathlib import Path
 
 from verl_srpo.eval.cache import check_run_settings, load_completions
 from verl_srpo.eval.generate import Request, Sampling, TransformersBackend, derive_seed, run_generation, run_vllm
-from verl_srpo.recipes.data.files import FileHashes
+from verl_srpo.recipes.data.files import FileHashes, cache_miss
 
 VERSION = 2  # bump when labelling changes: cached labels are redone
 
@@ -95,7 +95,7 @@ def model_identity(model: str, hashes: FileHashes) -> dict:
             return {"model": model, "revision": Path(snapshot_download(model, local_files_only=True)).name}
         except Exception as cache_error:
             raise RuntimeError(f"--label-model {model}: neither a local folder nor a Hub model (Hub: {hub_error}; "
-                               f"local cache: {cache_error}); pass a local model folder") from cache_error
+                               f"local cache: {cache_miss(cache_error)}); pass a local model folder") from cache_error
 
 
 def run_folder(samples_dir: Path, cfg: LabelConfig, identity: dict) -> tuple[Path, dict]:

@@ -280,3 +280,16 @@ def test_a_hub_id_neither_reachable_nor_cached_says_so_plainly(tmp_path, monkeyp
     text = str(err.value)
     assert text.startswith("fixture-org/not-cached: Hub: ") and "local_files_only" not in text and ".." not in text
     assert "; local cache: not in the local Hugging Face cache (HF_HOME). Download the dataset's files" in text
+
+
+def test_a_label_model_neither_local_nor_cached_says_so_plainly(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from verl_srpo.recipes.data.files import FileHashes
+    from verl_srpo.recipes.data.label import model_identity
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    with pytest.raises(RuntimeError) as err:
+        model_identity("fixture-org/not-cached", FileHashes())
+    assert "local cache: not in the local Hugging Face cache (HF_HOME)); pass a local model folder" in str(err.value)
