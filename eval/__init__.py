@@ -6,7 +6,7 @@
 (``python -m eval ...`` from the repository root is the same command.) The kit ships in the wheel as
 ``verl_srpo.eval``, the one name its modules are imported by; its source stays at ``eval/`` in the checkout.
 
-The protocol (``shared/SRPO.md``, "Evaluation protocol"): temperature 0.6, top_p 0.95, 32,768 maximum
+The protocol (``docs/SRPO.md``, "Evaluation protocol"): temperature 0.6, top_p 0.95, 32,768 maximum
 new tokens, the R1-Zero prompt template, AIME 2024 as avg@32, LiveCodeBench on 2024-08-01..2025-01-31.
 AIME is scored by the training math reward; LiveCodeBench by LiveCodeBench's own grader, reproduced in our
 sandbox (``--grader official``, the default) or by the training code reward (``--grader judge``).

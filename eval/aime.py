@@ -1,4 +1,4 @@
-"""AIME 2024: 30 problems, avg@32 with the training math reward (``shared/SRPO.md``).
+"""AIME 2024: 30 problems, avg@32 with the training math reward (``docs/SRPO.md``).
 
 Loaded from a Hub dataset id (default ``HuggingFaceH4/aime_2024``: columns ``id, problem, solution,
 answer, url, year``) or a local parquet/jsonl/json file with the same columns; ``Maxwell-Jia/AIME_2024``'s

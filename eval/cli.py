@@ -1,6 +1,6 @@
 """``verl-srpo eval {aime24,lcb} --model PATH_OR_HUB_ID --out DIR [options]`` (``python -m eval`` in the checkout).
 
-Defaults are the paper's protocol (``shared/SRPO.md``); rerunning the same command resumes from the
+Defaults are the paper's protocol (``docs/SRPO.md``); rerunning the same command resumes from the
 completions cached in ``--out``. Outputs: ``results.json``, ``results.md``, ``results.png``,
 ``verdicts.jsonl`` (and, for ``lcb``, ``lcb_custom_outputs.json`` for LiveCodeBench's ``custom_evaluator``).
 ``--completions FILE`` grades saved completions instead, without a model (``eval/completions.py``).
@@ -54,13 +54,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="delete --out first (otherwise: resume)")
     p.add_argument("--score-only", action="store_true", help="never generate; fail if completions are missing")
     p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm",
-                   help="vllm (GPU, the protocol; needs `pip install vllm`) or transformers (small models, CPU)")
+                   help="vllm (GPU, the protocol; needs `pip install 'verl-srpo[vllm]'`) or transformers (small models, CPU)")
     p.add_argument("--prompt-style", choices=["r1_zero", "chat"], default="r1_zero",
-                   help="r1_zero: raw R1-Zero text (shared/SRPO.md); chat: the tokenizer's chat template (ours)")
+                   help="r1_zero: raw R1-Zero text (docs/SRPO.md); chat: the tokenizer's chat template (ours)")
     p.add_argument("--n", type=int, default=_DEFAULTS.n, help="samples per problem (aime24: 32, avg@32; lcb: 32)")
-    p.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, help="shared/SRPO.md: 0.6")
-    p.add_argument("--top-p", type=float, default=_DEFAULTS.top_p, help="shared/SRPO.md: 0.95")
-    p.add_argument("--max-new-tokens", type=int, default=_DEFAULTS.max_new_tokens, help="shared/SRPO.md: 32768")
+    p.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, help="docs/SRPO.md: 0.6")
+    p.add_argument("--top-p", type=float, default=_DEFAULTS.top_p, help="docs/SRPO.md: 0.95")
+    p.add_argument("--max-new-tokens", type=int, default=_DEFAULTS.max_new_tokens, help="docs/SRPO.md: 32768")
     p.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="base seed; sample j of problem p derives its own")
     p.add_argument("--dtype", default="auto", help="model dtype (auto, bfloat16, float32, ...)")
     p.add_argument("--tensor-parallel-size", type=int, default=1, help="vLLM: GPUs per engine")
@@ -129,7 +129,8 @@ def check_backend(args: argparse.Namespace) -> None:
         return
     if args.backend == "vllm" and not args.score_only and importlib.util.find_spec("vllm") is None:
         raise EvalError("--backend vllm (the default) needs vLLM, which is not installed: on a GPU machine "
-                        "`pip install vllm`; on CPU pass --backend transformers (small models), or --score-only "
+                        "`pip install 'verl-srpo[vllm]'` (verl's vLLM extra: a vLLM that matches its torch and "
+                        "transformers); on CPU pass --backend transformers (small models), or --score-only "
                         "to score completions already in --out")
 
 

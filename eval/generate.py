@@ -20,12 +20,12 @@ from verl_srpo.eval.cache import CompletionWriter, SettingsMismatch, load_comple
 
 @dataclass(frozen=True)
 class Sampling:
-    """Sampling settings. Defaults are the paper's protocol (``shared/SRPO.md``, "Evaluation protocol")."""
+    """Sampling settings. Defaults are the paper's protocol (``docs/SRPO.md``, "Evaluation protocol")."""
 
-    n: int = 32  # samples per problem: AIME24 avg@32 (shared/SRPO.md)
-    temperature: float = 0.6  # shared/SRPO.md
-    top_p: float = 0.95  # shared/SRPO.md
-    max_new_tokens: int = 32768  # shared/SRPO.md
+    n: int = 32  # samples per problem: AIME24 avg@32 (docs/SRPO.md)
+    temperature: float = 0.6  # docs/SRPO.md
+    top_p: float = 0.95  # docs/SRPO.md
+    max_new_tokens: int = 32768  # docs/SRPO.md
     seed: int = 0  # (ours) base seed; each sample derives its own
 
     def __post_init__(self):

@@ -23,12 +23,12 @@ from verl_srpo.eval.safe_pickle import decode_private_tests
 DEFAULT_DATASET = "livecodebench/code_generation_lite"
 # (ours) release_v5 is the first release covering the whole DeepSeek-R1 window (problems to 2025-01).
 DEFAULT_RELEASE = "release_v5"
-# The DeepSeek-R1 window that the SRPO comparison inherits; (ours) to confirm (shared/SRPO.md).
+# The DeepSeek-R1 window that the SRPO comparison inherits; (ours) to confirm (docs/SRPO.md).
 DEFAULT_START, DEFAULT_END = "2024-08-01", "2025-01-31"
 # LiveCodeBench's default per-test timeout in seconds (lcb_runner's --timeout).
 LCB_TEST_TIMEOUT_S = 6
 # Samples per problem; pass@1 is averaged over them. The SRPO model card: both results are averaged over
-# 32 samples per question (shared/SRPO.md, "Results").
+# 32 samples per question (docs/SRPO.md, "Results").
 DEFAULT_N = 32
 # How a program's verdict is reached (--grader).
 GRADERS = {

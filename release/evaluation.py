@@ -41,9 +41,9 @@ class TaskResult:
     math_verify_errors: int | None = None  # AIME: math-verify checks that failed to run (results.json metrics)
 
     def deviations(self) -> list[str]:
-        """How the run differs from the protocol (shared/SRPO.md), e.g. ``["n=4 (protocol: 32)"]``, and a
+        """How the run differs from the protocol (docs/SRPO.md), e.g. ``["n=4 (protocol: 32)"]``, and a
         scoring that failed: math-verify checks that could not run (each answer counted wrong)."""
-        # Both published numbers are averages over 32 samples per problem (shared/SRPO.md "Results").
+        # Both published numbers are averages over 32 samples per problem (docs/SRPO.md "Results").
         want = {"n": PROTOCOL.n, "temperature": PROTOCOL.temperature, "top_p": PROTOCOL.top_p,
                 "max_new_tokens": PROTOCOL.max_new_tokens}
         out = [f"{k}={self.sampling.get(k)} (protocol: {v})" for k, v in want.items() if self.sampling.get(k) != v]

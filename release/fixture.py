@@ -63,7 +63,7 @@ def _save_rank(rank: int, world_size: int, init_file: str, actor_dir: str, base_
         for layer in model.model.layers:  # verl's apply_fsdp2: each decoder layer, then the root
             fully_shard(layer, mesh=mesh)
         fully_shard(model, mesh=mesh)
-        # AdamW betas (0.9, 0.95), lr 1e-6: shared/SRPO.md ("Loss and optimiser").
+        # AdamW betas (0.9, 0.95), lr 1e-6: docs/SRPO.md ("Loss and optimiser").
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6, betas=(0.9, 0.95))
         ids = torch.tensor([tokenizer("User: What is 1 + 1? Assistant: <think>")["input_ids"]])
         model(input_ids=ids, labels=ids).loss.backward()

@@ -244,7 +244,7 @@ LENGTH_KEYS = ("max_new_tokens", "max_length", "min_new_tokens", "min_length")
 
 
 def generation_defaults() -> dict:
-    """What ``generation_config.json`` must hold: the evaluation protocol's sampling (shared/SRPO.md)."""
+    """What ``generation_config.json`` must hold: the evaluation protocol's sampling (docs/SRPO.md)."""
     return {"do_sample": True, "temperature": PROTOCOL.temperature, "top_p": PROTOCOL.top_p}
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from verl_srpo.eval.generate import Sampling
 
-# temperature 0.6, top_p 0.95, 32,768 new tokens: shared/SRPO.md ("Evaluation protocol").
+# temperature 0.6, top_p 0.95, 32,768 new tokens: docs/SRPO.md ("Evaluation protocol").
 PROTOCOL = Sampling()
 
 PAPER = "arXiv 2504.14286"
@@ -25,8 +25,8 @@ class Task:
     name: str  # shown in the card
     dataset_type: str  # Hub dataset id for model-index, when results.json does not name one
     metric: str  # the protocol's headline metric
-    r1_zero: float  # DeepSeek-R1-Zero-Qwen-32B, shared/SRPO.md ("Results")
-    srpo_paper: float  # SRPO-Qwen-32B as published, shared/SRPO.md ("Results")
+    r1_zero: float  # DeepSeek-R1-Zero-Qwen-32B, docs/SRPO.md ("Results")
+    srpo_paper: float  # SRPO-Qwen-32B as published, docs/SRPO.md ("Results")
 
 
 TASKS = {

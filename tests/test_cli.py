@@ -18,6 +18,7 @@ def test_quickstart_rehearses_on_cpu(run_cli):
     out = proc.stdout
     assert proc.returncode == 0, (out + proc.stderr)[-4000:]
     assert "algorithm.adv_estimator = srpo" in out  # the composed, validated config
+    assert "not checked" not in out  # the rehearsal's config is checked whole (its context window is set)
     assert "#9  code acc [1 0 1 0]" in out and "timeout" in out  # the sandbox stopped the infinite loop
     assert "#1  math acc [1 1 1 1]" in out  # math-verify
     after = out.split("step stage epoch pool")[1]
@@ -37,6 +38,32 @@ def test_check_reports_problems(run_cli):
     assert proc.returncode == 1 and "Set actor_rollout_ref.rollout.n>=2" in proc.stderr
     ok = run_cli(["-m", "verl_srpo", "check", "actor_rollout_ref.rollout.n=8"])
     assert ok.returncode == 0 and "trainer.v1.trainer_mode = srpo" in ok.stdout
+
+
+def test_readme_cannot_start_example():
+    """The README's "cannot start" block: a group of one and a misspelt new key (`+`), both listed, numbered."""
+    from verl_srpo.cli import check
+
+    with pytest.raises(SystemExit) as done:
+        check(["actor_rollout_ref.rollout.n=1", "+algorithm.srpo_zero_truncated=false"])
+    text = str(done.value.code)
+    assert text.startswith("verl-srpo cannot start:\n  1. actor_rollout_ref.rollout.n=1: SRPO's advantage"), text
+    assert "\n  2. unknown key `algorithm.srpo_zero_truncated`. Did you mean `algorithm.srpo_zero_truncated_adv`?" \
+        in text
+
+
+def test_check_says_what_it_could_not_check(capsys, tmp_path):
+    """A null max_model_len with a model whose config.json is not here (offline, not cached): ``check`` says the
+    context window was not checked, instead of passing it over; with the window set it has nothing to say."""
+    from verl_srpo.cli import check
+
+    missing = f"actor_rollout_ref.model.path={tmp_path / 'not-downloaded'}"
+    check(["actor_rollout_ref.rollout.n=4", missing])
+    out = capsys.readouterr().out
+    assert "not checked here: the context window: actor_rollout_ref.rollout.max_model_len is null" in out
+    assert "Set actor_rollout_ref.rollout.max_model_len" in out
+    check(["actor_rollout_ref.rollout.n=4", missing, "actor_rollout_ref.rollout.max_model_len=4096"])
+    assert "not checked" not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("kit", "argv", "prog"), [

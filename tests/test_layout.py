@@ -68,3 +68,14 @@ def test_checkout_entry_loads_each_file_once(module):
         assert Path(path).name == "__init__.py" and _docstring_only(Path(path)), (path, names)
         packages = [module.rsplit(".", i)[0] for i in range(1, module.count(".") + 1)] or [module]
         assert names in ([p, f"verl_srpo.{p}"] for p in packages), names
+
+
+def test_method_reference_is_cited_where_a_user_finds_it():
+    """The method's reference ships as ``docs/SRPO.md``; ``--help`` texts, recipe headers, the plugin yaml and the
+    READMEs cite it by that path, never by the path of a copy outside the repository (``shared/SRPO.md``)."""
+    assert (REPO / "docs" / "SRPO.md").is_file()
+    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    wrong = [f"{f}:{n}" for f in files if f.endswith((".py", ".md", ".sh", ".yaml"))
+             for n, line in enumerate((REPO / f).read_text(errors="replace").splitlines(), 1)
+             if "shared/SRPO.md" in line and f != "tests/test_layout.py"]  # fmt: skip
+    assert not wrong, wrong

@@ -266,6 +266,10 @@ def test_plan_refuses_unlabelled_data_and_too_small_pools(tmp_path, labelled):
     with pytest.raises(SystemExit, match="no training row has"):
         main(["plan", "--data", str(labelled), "--rollout-n", "8", "--train-batch-size", "4",
               "--stage1-domains", "chess"])
+    # 21 > 20 rows: verl's epoch has no step; the message names the flag and the bound, not flags that are fine.
+    with pytest.raises(SystemExit, match=r"^verl-srpo plan: --train-batch-size 21 is more than the data's 20 rows: "
+                                         r".* Set --train-batch-size <= 20\.$"):
+        main(["plan", "--data", str(labelled), "--rollout-n", "8", "--train-batch-size", "21"])
 
 
 @pytest.mark.parametrize("flags, message", [

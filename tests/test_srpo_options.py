@@ -47,6 +47,10 @@ def test_plain_grpo_with_dapo_is_not_our_business(compose):
         ("srpo.stages.stage1_domains=[]", "stage1_domains is empty"),
         ("srpo.stages.stage2_weights={math: 0, code: 0}", "positive sum"),
         ("srpo.metrics.reflection_phrases=[]", "reflection_sample_size=0 instead"),
+        # A wrong reply in the format (0 + 1) would outscore a right one with mixed languages (1 - 0.1).
+        ("reward.custom_reward_function.reward_kwargs.format_weight=1",
+         "format_weight=1 and reward.custom_reward_function.reward_kwargs.lang_penalty=0.1: a wrong reply"),
+        ("reward.custom_reward_function.reward_kwargs.lang_penalty=0.9", "Set format_weight + lang_penalty < 1"),
     ],
 )
 def test_bad_options_say_what_to_set(compose, override, needle):

@@ -1,6 +1,6 @@
 """The ``srpo`` advantage estimator: group-relative outcome advantage, vectorised.
 
-SRPO is GRPO on outcome rewards (``shared/SRPO.md``, "Base"): each response's advantage is
+SRPO is GRPO on outcome rewards (``docs/SRPO.md``, "Base"): each response's advantage is
 ``(r - mean(group)) / (std(group) + eps)``, a group being the ``rollout.n`` responses of one
 prompt. Two additions:
 

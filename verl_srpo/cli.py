@@ -62,6 +62,10 @@ def check(overrides: list[str]) -> Any:
         print(f"  {key} = {OmegaConf.select(cfg, key)}")
     if cfg.get("srpo") is not None:
         print("  srpo =", OmegaConf.to_container(cfg.srpo))
+    from verl_srpo.settings import unchecked
+
+    for note in unchecked(cfg):
+        print(f"not checked here: {note}")
     return cfg
 
 
@@ -160,7 +164,8 @@ def quickstart(args: argparse.Namespace) -> int:
           "`verl-srpo quickstart` runs the 1-GPU debug recipe instead).\n")
     from verl_srpo.rehearsal import rehearse
 
-    check(["actor_rollout_ref.rollout.n=8", "data.train_batch_size=16"])
+    # No model here: the context window is that of the default prompt + response lengths (512 + 512).
+    check(["actor_rollout_ref.rollout.n=8", "data.train_batch_size=16", "actor_rollout_ref.rollout.max_model_len=1024"])
     rehearse()
     return 0
 

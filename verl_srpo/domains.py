@@ -1,6 +1,6 @@
 """A row's domain (math, code, ...): one rule for the sampler, the start-up check and the reward.
 
-The rule, for a row of verl's RL data (``shared/SRPO.md`` "Two stages": stage 1 is math only):
+The rule, for a row of verl's RL data (``docs/SRPO.md`` "Two stages": stage 1 is math only):
 
 1. **Its labels**: the ``srpo.stages.domain_field`` column (verl's ``ability``) and ``extra_info.domain``,
    trimmed and lower-cased, with the aliases in :data:`ALIASES` (``mathematics`` is ``math``, ``coding``

@@ -1,4 +1,4 @@
-"""Per-prompt outcome history for SRPO's History Resampling (``shared/SRPO.md``, "History Resampling (HR)").
+"""Per-prompt outcome history for SRPO's History Resampling (``docs/SRPO.md``, "History Resampling (HR)").
 
 HR records how each prompt's last group of rollouts went and, at every epoch boundary, takes the
 prompts whose last group was *all correct* out of the pool. Mixed and all-wrong prompts stay: the
@@ -48,7 +48,7 @@ def group_outcomes(positions: np.ndarray, correct: np.ndarray) -> tuple[np.ndarr
 def readmit_count(fraction: float, dropped: float, carry: float = 0.0) -> tuple[float, float]:
     """How many of ``dropped`` prompts (dropped at earlier boundaries) one epoch boundary re-admits.
 
-    ``srpo.history.readmit_fraction`` (ours, ``shared/SRPO.md``): ``floor(carry + fraction * dropped)``, the
+    ``srpo.history.readmit_fraction`` (ours, ``docs/SRPO.md``): ``floor(carry + fraction * dropped)``, the
     fractional remainder carried to the next boundary. So over a run the re-admitted count is ``fraction`` of
     the dropped prompts at each boundary within one prompt, also when one boundary's share is under one
     (0.05 of 10: 0, then 1, ...; rounding each boundary alone re-admitted none, ever). Deterministic: the

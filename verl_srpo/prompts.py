@@ -2,7 +2,7 @@
 
 One definition, used by data preparation (``recipes/data``), evaluation (``eval/``) and the
 model card, so that training, evaluation and the published usage snippet cannot drift apart.
-Source: ``shared/SRPO.md`` ("Prompt"): third parties evaluate SRPO-Qwen-32B with the
+Source: ``docs/SRPO.md`` ("Prompt"): third parties evaluate SRPO-Qwen-32B with the
 DeepSeek-R1-Zero template, the question inserted after "User:" and the reply opened with
 "Assistant: <think>".
 """

@@ -218,7 +218,19 @@ def _options(cfg: Any) -> list[str]:
     fn = _get(cfg, "reward.custom_reward_function", {}) or {}
     kwargs = fn.get("reward_kwargs", None)
     if fn.get("path", None) == REWARD_PATH:  # SRPO's reward checks its options on every call: check them once here
-        problems += load(RewardConfig, kwargs)[1]
+        opts, wrong = load(RewardConfig, kwargs)
+        problems += wrong
+        if not wrong and opts.format_weight + opts.lang_penalty >= 1:
+            # score = acc + format_weight * format - lang_penalty: a wrong reply scores up to format_weight, a right
+            # one down to 1 - lang_penalty; at or past that point the reward ranks a wrong reply with the format
+            # at or above a right one (and `verl-srpo report` cannot read accuracy from the score).
+            key = "reward.custom_reward_function.reward_kwargs"
+            problems.append(
+                f"{key}.format_weight={opts.format_weight:g} and {key}.lang_penalty={opts.lang_penalty:g}: a wrong "
+                f"reply in the R1-Zero format scores up to {opts.format_weight:g} and a right one with mixed languages "
+                f"down to {1 - opts.lang_penalty:g}, so the reward would rank a wrong answer at or above a right one. "
+                "Set format_weight + lang_penalty < 1 (defaults 0.1 and 0.1; SRPO.md \"Rewards\": accuracy comes first)."
+            )
     elif fn.get("path", None) and kwargs:
         ours = sorted(set(kwargs) & {f.name for f in dataclasses.fields(RewardConfig)})
         if ours:  # +plugin=verl_srpo put SRPO's reward options there; verl passes them to every call of the new one
@@ -230,6 +242,23 @@ def _options(cfg: Any) -> list[str]:
                 f"reward.custom_reward_function.path={REWARD_PATH}."
             )
     return problems
+
+
+def unchecked(cfg: Any) -> list[str]:
+    """What the rules could not check on this machine, for ``verl-srpo check`` to say instead of passing it over:
+    the context window when ``max_model_len`` is null and the model's ``config.json`` cannot be read offline (the
+    trainer checks it again at start-up, where the model has been fetched)."""
+    if not (uses_srpo_estimator(cfg) or uses_srpo_trainer(cfg)):
+        return []
+    if _get(cfg, "actor_rollout_ref.rollout.max_model_len") is not None:
+        return []
+    path = _get(cfg, "actor_rollout_ref.model.path")
+    if _model_context(path) is not None:
+        return []
+    return [f"the context window: actor_rollout_ref.rollout.max_model_len is null and actor_rollout_ref.model.path="
+            f"{path} has no config.json here (not a local folder, not in the Hugging Face cache), so whether "
+            "prompt + response fits the model's max_position_embeddings is checked only when the trainer starts. "
+            "Set actor_rollout_ref.rollout.max_model_len, or point model.path at a local copy, to check it now."]
 
 
 RULES: list[Callable[[Any], list[str]]] = [

@@ -1,4 +1,4 @@
-"""SRPO's two stages (``shared/SRPO.md``, "Two stages"): math only, then math + code.
+"""SRPO's two stages (``docs/SRPO.md``, "Two stages"): math only, then math + code.
 
 * :func:`read_rows` reads each training row's stable id (``extra_info.index``) and domain once, with
   pyarrow (about a second for a million rows); the domain is :mod:`verl_srpo.domains`' rule.

@@ -4,7 +4,7 @@ Without a GPU no SRPO step runs, but everything after training (merge, evaluatio
 still run for real on a real verl checkpoint. This writes ``ROOT/global_step_STEP/actor`` the way verl's
 FSDP workers do: the release kit's fixture code (``release.fixture``) wraps the model with FSDP2 on a
 CPU/gloo group and saves it with verl's own ``FSDPCheckpointManager``, after one AdamW step at the
-paper's learning rate 1e-6 (shared/SRPO.md), so the weights are the warm-up model's to within ~1e-6.
+paper's learning rate 1e-6 (docs/SRPO.md), so the weights are the warm-up model's to within ~1e-6.
 
     python -m benchmarks.e2e.cpu_checkpoint --model WORK/model/warm --root WORK/runs/srpo/ckpt --step 12
 """

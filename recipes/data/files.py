@@ -166,6 +166,16 @@ class DatasetFiles:
                 "files": {rel: hashes.sha256(p) for rel, p in self.paths()}}
 
 
+def cache_miss(error: Exception) -> str:
+    """What a failed read of the local Hugging Face cache means for the user: huggingface_hub's own text for a
+    miss tells them to pass ``local_files_only=False``, which is no option of ours."""
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    if isinstance(error, LocalEntryNotFoundError):
+        return "not in the local Hugging Face cache (HF_HOME)"
+    return str(error).rstrip(".")
+
+
 def resolve(location: str, split: str, use_card: bool = True) -> DatasetFiles:
     """The ``split`` files of a local file/folder, else of a Hub dataset id ``owner/name[@revision]`` (the
     Hub at that or the current commit, or else the local Hugging Face cache). Errors name the location.
@@ -185,8 +195,8 @@ def resolve(location: str, split: str, use_card: bool = True) -> DatasetFiles:
             try:
                 return _hub_cache(repo_id, split, revision or None, use_card)
             except Exception as cache_error:
-                raise RuntimeError(f"Hub: {hub_error}; local cache: {cache_error}. Download the dataset's files "
-                                   "and pass its local folder") from cache_error
+                raise RuntimeError(f"Hub: {hub_error}; local cache: {cache_miss(cache_error)}. Download the dataset's "
+                                   "files and pass its local folder") from cache_error
     except (FileNotFoundError, ValueError, RuntimeError) as err:
         raise type(err)(f"{location}: {err}") from err
 

@@ -3,7 +3,7 @@
 The prompts are the training prompts (``verl_srpo.prompts.chat_messages`` through the R1-Zero chat
 template), the samples come from ``eval.generate`` (vLLM on GPUs, transformers for tiny models and
 tests), cached per completion so a killed run resumes, and each sample is scored with the training
-reward ``verl_srpo.rewards.compute_score``, by its accuracy (never the shaped score; shared/SRPO.md
+reward ``verl_srpo.rewards.compute_score``, by its accuracy (never the shaped score; docs/SRPO.md
 "History Resampling"). A row keeps ``pass_k`` (k), ``num_correct``, ``pass_rate`` and ``difficulty``.
 
 Cached samples are keyed by what made them: the run folder by the model's content (Hub commit, or the
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from verl_srpo.eval.cache import check_run_settings, load_completions
 from verl_srpo.eval.generate import Request, Sampling, TransformersBackend, derive_seed, run_generation, run_vllm
-from verl_srpo.recipes.data.files import FileHashes
+from verl_srpo.recipes.data.files import FileHashes, cache_miss
 
 VERSION = 2  # bump when labelling changes: cached labels are redone
 
@@ -95,7 +95,7 @@ def model_identity(model: str, hashes: FileHashes) -> dict:
             return {"model": model, "revision": Path(snapshot_download(model, local_files_only=True)).name}
         except Exception as cache_error:
             raise RuntimeError(f"--label-model {model}: neither a local folder nor a Hub model (Hub: {hub_error}; "
-                               f"local cache: {cache_error}); pass a local model folder") from cache_error
+                               f"local cache: {cache_miss(cache_error)}); pass a local model folder") from cache_error
 
 
 def run_folder(samples_dir: Path, cfg: LabelConfig, identity: dict) -> tuple[Path, dict]:

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared by run_{srpo,grpo,dapo}_qwen2.5_7b.sh: the model, data, cluster, scale and optimiser, so that
 # SRPO and its baselines train on the same data with the same budget. Sourced, never run; every knob
-# is a ${VAR:-default} environment variable. Paper values cite shared/SRPO.md; (ours) marks choices;
+# is a ${VAR:-default} environment variable. Paper values cite docs/SRPO.md; (ours) marks choices;
 # "DAPO-32B" is verl's DAPO-Qwen2.5-32B reproduction run (recipes/srpo/README.md "Against DAPO-32B").
 # Memory and disk per GPU: python -m recipes.srpo.memory run_srpo_qwen2.5_7b.sh (README "Memory and disk").
 

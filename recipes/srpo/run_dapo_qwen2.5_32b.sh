@@ -3,7 +3,7 @@
 # `algorithm.filter_groups` (DAPO's over-generate-then-filter), no plugin, on the same data with the
 # same model, scale, lengths and optimiser (_qwen2.5_32b.sh). Only dynamic sampling is taken from DAPO
 # (clip ranges, lengths and overlong handling stay shared), so this isolates HR against it
-# (shared/SRPO.md "Nearby methods"); recipes/srpo/README.md "Against DAPO-32B" lists what differs from
+# (docs/SRPO.md "Nearby methods"); recipes/srpo/README.md "Against DAPO-32B" lists what differs from
 # DAPO's own recipe. Groups are filtered on accuracy (`acc`), not on the shaped score (SRPO.md "History
 # Resampling (HR)"). Same budget means the same prompts per update: filtering generates more per step.
 # verl 0.9.1's v1 trainer refills filtered groups one prompt at a time (it forces data.gen_batch_size=1

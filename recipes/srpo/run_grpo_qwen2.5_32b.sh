@@ -2,7 +2,7 @@
 # GRPO baseline for SRPO-Qwen2.5-32B: verl's own `grpo` estimator, no plugin, on the same data with the
 # same model, scale, lengths and optimiser (_qwen2.5_32b.sh). No history resampling, no stages (math and
 # code mixed from step 1), and truncated replies keep their advantage. The difference to
-# run_srpo_qwen2.5_32b.sh is what SRPO adds (shared/SRPO.md "Nearby methods": GRPO).
+# run_srpo_qwen2.5_32b.sh is what SRPO adds (docs/SRPO.md "Nearby methods": GRPO).
 #
 # Hardware (ours): 8 nodes x 8 GPUs with 80 GB, one Ray cluster started as in run_srpo_qwen2.5_32b.sh
 # (`ray start --head` on one node, `ray start --address=<head-ip>:6379` on the others).

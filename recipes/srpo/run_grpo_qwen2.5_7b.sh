@@ -2,7 +2,7 @@
 # GRPO baseline for the 7B SRPO recipe (run_srpo_qwen2.5_7b.sh): verl's own `grpo` estimator, no plugin, on the same data with the
 # same model, scale, lengths and optimiser (_qwen2.5_7b.sh). No history resampling, no stages (math and
 # code mixed from step 1), and truncated replies keep their advantage. The difference to
-# run_srpo_qwen2.5_7b.sh is what SRPO adds (shared/SRPO.md "Nearby methods": GRPO).
+# run_srpo_qwen2.5_7b.sh is what SRPO adds (docs/SRPO.md "Nearby methods": GRPO).
 #
 # Hardware (ours): one node with 8 GPUs of 80 GB (H100/A100-80G); verl starts its own local Ray.
 #

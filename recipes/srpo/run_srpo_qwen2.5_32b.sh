@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SRPO-Qwen2.5-32B: the paper's setup (shared/SRPO.md). RL only from the Qwen2.5-32B *base* model,
+# SRPO-Qwen2.5-32B: the paper's setup (docs/SRPO.md). RL only from the Qwen2.5-32B *base* model,
 # two stages (math, then math + code) and History Resampling on, through verl's trainer + the plugin.
 # The model, data, scale and optimiser knobs live in _qwen2.5_32b.sh, shared with the GRPO and DAPO
 # baselines (run_grpo_qwen2.5_32b.sh, run_dapo_qwen2.5_32b.sh) so the three differ only in algorithm.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SRPO on Qwen2.5-7B, one node: the paper's method (shared/SRPO.md) at a single-node scale (ours: the
+# SRPO on Qwen2.5-7B, one node: the paper's method (docs/SRPO.md) at a single-node scale (ours: the
 # paper trains 32B only). RL only from the Qwen2.5-7B *base* model, two stages (math, then math + code)
 # and History Resampling on, through verl's trainer + the plugin.
 # The model, data, scale and optimiser knobs live in _qwen2.5_7b.sh, shared with the GRPO and DAPO

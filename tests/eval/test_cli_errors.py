@@ -43,7 +43,8 @@ def test_vllm_missing(tiny_model, aime_file, tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
     text = fails(capsys, ["aime24", "--model", str(tiny_model), "--dataset", str(aime_file), "--out", str(out)])
     assert text.startswith("--backend vllm (the default) needs vLLM, which is not installed: on a GPU machine "
-                           "`pip install vllm`; on CPU pass --backend transformers")  # fmt: skip
+                           "`pip install 'verl-srpo[vllm]'` (verl's vLLM extra: a vLLM that matches its torch and "
+                           "transformers); on CPU pass --backend transformers")  # fmt: skip
     assert not out.exists()
 
 

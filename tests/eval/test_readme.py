@@ -50,11 +50,16 @@ def _yaml_header_command() -> str:
     return " ".join(lines).replace("\\ ", "")
 
 
-def test_cpu_eval_commands_run(tiny_model, aime_file, lcb_dir, tmp_path, monkeypatch):
-    """The CPU commands, run in-process through the same ``main`` that ``python -m eval`` calls."""
+def test_cpu_eval_commands_run(tiny_model, tmp_path, monkeypatch):
+    """The CPU commands, run in-process through the same ``main`` that ``python -m eval`` calls, on the files the
+    README names for ``$AIME_FILE`` and ``$LCB_DIR`` (the repository's own)."""
     from verl_srpo.eval.cli import main
 
-    for name, value in {"MODEL": tiny_model, "AIME_FILE": aime_file, "LCB_DIR": lcb_dir, "OUT": tmp_path}.items():
+    data = REPO / "tests" / "eval" / "data"
+    for named in ("aime24.jsonl", "lcb_pairs"):
+        assert f"`{data.relative_to(REPO) / named}`" in README
+    files = {"MODEL": tiny_model, "AIME_FILE": data / "aime24.jsonl", "LCB_DIR": data / "lcb_pairs", "OUT": tmp_path}
+    for name, value in files.items():
         monkeypatch.setenv(name, str(value))
     cpu = [c for c in COMMANDS if "--backend transformers" in c or "--completions" in c]
     assert len(cpu) == 5
@@ -75,3 +80,10 @@ def test_lm_eval_validate_command_runs():
     done = subprocess.run(["bash", "-c", cmd], cwd=REPO, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
     assert done.returncode == 0 and "All tasks found and valid" in done.stdout, done.stdout + done.stderr[-2000:]
+
+
+def test_wheel_include_path_names_the_task_folder():
+    """The README's `--include_path "$(python -c ...)"` for a wheel install prints the folder holding the task."""
+    (snippet,) = re.findall(r'--include_path "\$\(python -c\s+\'([^\']+)\'\)"', README)
+    folder = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, check=True).stdout.strip()
+    assert (Path(folder) / "aime24_avg32.yaml").is_file(), folder

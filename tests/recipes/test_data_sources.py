@@ -267,3 +267,29 @@ def test_a_new_hub_revision_reruns_load_and_what_follows(tmp_path, monkeypatch, 
     assert "[load/deepscaler] its input changed (revision): running again" in out and "3 problems kept" in out
     assert "[clean] its input changed (load/deepscaler/records.jsonl): running again" in out
     assert "[clean] 3 rows kept" in out
+
+
+def test_a_hub_id_neither_reachable_nor_cached_says_so_plainly(tmp_path, monkeypatch):
+    """Offline with an empty cache: the message says what to do, not huggingface_hub's `local_files_only=False`."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    with pytest.raises(RuntimeError) as err:
+        resolve("fixture-org/not-cached", "train")
+    text = str(err.value)
+    assert text.startswith("fixture-org/not-cached: Hub: ") and "local_files_only" not in text and ".." not in text
+    assert "; local cache: not in the local Hugging Face cache (HF_HOME). Download the dataset's files" in text
+
+
+def test_a_label_model_neither_local_nor_cached_says_so_plainly(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from verl_srpo.recipes.data.files import FileHashes
+    from verl_srpo.recipes.data.label import model_identity
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    with pytest.raises(RuntimeError) as err:
+        model_identity("fixture-org/not-cached", FileHashes())
+    assert "local cache: not in the local Hugging Face cache (HF_HOME)); pass a local model folder" in str(err.value)

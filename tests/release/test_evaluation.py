@@ -43,7 +43,7 @@ def test_protocol_deviations_hand_computed():
     assert res.deviations() == []
     lcb = TaskResult("lcb", "pass@1", 0.4, 0.3, 0.5, 200, {**protocol, "n": 4, "temperature": 1.0}, {}, Path("r"),
                      grader="official")
-    # Both published numbers average 32 samples (shared/SRPO.md "Results"), LiveCodeBench's too.
+    # Both published numbers average 32 samples (docs/SRPO.md "Results"), LiveCodeBench's too.
     assert lcb.deviations() == ["n=4 (protocol: 32)", "temperature=1.0 (protocol: 0.6)"]
     assert TaskResult("lcb", "pass@1", 0.4, 0.3, 0.5, 200, dict(protocol), {}, Path("r")).deviations() == [
         "grader not recorded (the published numbers: official, LiveCodeBench's own)"]

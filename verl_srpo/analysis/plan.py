@@ -2,7 +2,7 @@
 
 A prompt of pass rate ``p`` (its label ``num_correct / pass_k``, taken as static) sampled ``G`` times gives
 an all-correct group with probability ``p^G`` and an all-wrong one with ``(1-p)^G``: both have zero
-advantage (``shared/SRPO.md``, "History Resampling (HR)"). From that, per domain and per stage:
+advantage (``docs/SRPO.md``, "History Resampling (HR)"). From that, per domain and per stage:
 
 * the expected share of zero-advantage groups of a step, ``mean(p^G + (1-p)^G)`` over what the step draws;
 * the pool after each HR boundary: a prompt drawn in the epoch just ended leaves with probability ``p^G``
@@ -68,9 +68,11 @@ class PlanSettings:
     staged: bool = True
 
     def __post_init__(self):
-        if self.rollout_n < 2 or self.train_batch_size < 1 or self.total_steps < 1:
-            raise ValueError(f"need rollout_n >= 2 (got {self.rollout_n}), train_batch_size >= 1 (got "
-                             f"{self.train_batch_size}) and at least one step (got {self.total_steps}).")
+        wrong = [f"{name} >= {low} (got {value})" for name, value, low in
+                 (("rollout_n", self.rollout_n, 2), ("train_batch_size", self.train_batch_size, 1),
+                  ("total_steps", self.total_steps, 1)) if value < low]
+        if wrong:
+            raise ValueError(f"need {', '.join(wrong)}.")
 
     @property
     def floor(self) -> int:
@@ -397,6 +399,10 @@ def main(args: argparse.Namespace) -> int:
     try:
         p, domain, names = load(args.data, srpo.stages.domain_field)
         total = args.total_steps or len(p) // args.train_batch_size * args.epochs
+        if total < 1:  # verl's epoch is rows // train_batch_size steps (its dataloader drops the last batch)
+            raise ValueError(f"--train-batch-size {args.train_batch_size} is more than the data's {len(p)} rows: "
+                             f"verl's epoch (rows // train_batch_size) has no step. Set --train-batch-size <= "
+                             f"{len(p)}.")
         plan = make_plan(p, domain, names, PlanSettings(args.rollout_n, args.train_batch_size, total, srpo))
     except (ValueError, FileNotFoundError) as exc:
         raise SystemExit(f"verl-srpo plan: {exc}") from None

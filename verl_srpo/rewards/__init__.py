@@ -12,7 +12,7 @@ The score of one reply::
     score = acc + format_weight * format - lang_penalty_applied
 
 ``acc`` (0/1) is pure accuracy: the math answer verifies, or the program passes *all* its tests.
-History resampling filters on ``acc``, never on ``score`` (``shared/SRPO.md``: HR must filter on
+History resampling filters on ``acc``, never on ``score`` (``docs/SRPO.md``: HR must filter on
 accuracy). ``format`` is 1 when the reply follows the R1-Zero template; ``lang_penalty`` is the
 amount subtracted for a mixed-language reply (0 when not mixed or the penalty is off).
 
