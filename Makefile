@@ -52,7 +52,7 @@ gpu-smoke:
 release:
 	@test -n "$(REPO_ID)" || { echo "set REPO_ID=<user or org>/<name>"; exit 2; }
 	@test -n "$(RUN_CONFIG)" || { echo "set RUN_CONFIG=<run dir>/.hydra/config.yaml (the run's composed config)"; exit 2; }
-	$(PYTHON) -m release publish --repo-id "$(REPO_ID)" --out "$(OUT)" --run-config "$(RUN_CONFIG)" \
+	SRPO_RELEASE_VIA_MAKE=1 $(PYTHON) -m release publish --repo-id "$(REPO_ID)" --out "$(OUT)" --run-config "$(RUN_CONFIG)" \
 		$(if $(CKPT),--ckpt "$(CKPT)") $(if $(EVAL),--eval $(EVAL)) $(if $(VERSION),--version "$(VERSION)") \
 		$(if $(BASE_MODEL),--base-model "$(BASE_MODEL)") \
 		--license "$(LICENSE)" $(if $(DATASETS),--dataset $(DATASETS)) --max-shard-size "$(MAX_SHARD_SIZE)" \
@@ -61,7 +61,7 @@ release:
 release-merge:
 	@test -n "$(CKPT)" || { echo "set CKPT=.../global_step_N/actor"; exit 2; }
 	@test "$(OUT)" != "release_out/" || { echo "set OUT=<folder to write> (or REPO_ID, for release_out/<name>)"; exit 2; }
-	$(PYTHON) -m release merge --ckpt "$(CKPT)" --out "$(OUT)" --max-shard-size "$(MAX_SHARD_SIZE)"
+	SRPO_RELEASE_VIA_MAKE=1 $(PYTHON) -m release merge --ckpt "$(CKPT)" --out "$(OUT)" --max-shard-size "$(MAX_SHARD_SIZE)"
 
 release-fixture:
 	$(PYTHON) -m release fixture --out "$(FIXTURE)"

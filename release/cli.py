@@ -8,7 +8,8 @@
     python -m release fixture --out DIR     # a tiny real verl checkpoint + run config + evaluation
 
 ``make release`` / ``make release-fixture`` call these; release/README.md documents every variable.
-Every error is one line on stderr and exit code 2; a refusal leaves OUT and the Hub as they were.
+Every error is one line on stderr and exit code 2; a refusal leaves OUT and the Hub as they were. Errors name the
+inputs by these flags (`make release` prints its own variable names: release/errors.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.errors import ReleaseError, in_cli_terms
 
 
 def cmd_merge(args) -> int:
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m release") -> int:
     try:
         return command[args.command](args)
     except ReleaseError as exc:
-        print(f"release: error: {exc}", file=sys.stderr)
+        print(f"release: error: {in_cli_terms(str(exc))}", file=sys.stderr)
         return 2
 
 

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from verl_srpo.release.errors import ReleaseError
+from verl_srpo.release.errors import ReleaseError, in_cli_terms
 
 WEIGHT_PATTERNS = ["*.safetensors", "model.safetensors.index.json"]  # remote weights not in the folder go
 IGNORE_PATTERNS = [".*", "**/.*"]  # .release/ (merge bookkeeping) and caches never leave the machine
@@ -50,7 +50,7 @@ class Plan:
 
     def render(self, confirm: bool) -> str:
         total = sum(self.files.values())
-        head = "PUSH" if confirm else "DRY RUN (nothing leaves this machine; CONFIRM=1 pushes)"
+        head = "PUSH" if confirm else in_cli_terms("DRY RUN (nothing leaves this machine; CONFIRM=1 pushes)")
         lines = [
             f"== release plan: {head}",
             f"repo:    https://huggingface.co/{self.repo_id} (model)"

@@ -49,12 +49,12 @@ def run_config_with(fx: dict, tmp_path: Path, model_path: str) -> str:
 
 
 @pytest.mark.parametrize(("repo_id", "message"), [
-    ("org/", "REPO_ID='org/' is not a valid Hub id: HFValidationError: Repo id must use alphanumeric chars"),
-    ("/x", "REPO_ID='/x' is not a valid Hub id: HFValidationError: Repo id must use alphanumeric chars"),
-    ("my org/bad name!", "REPO_ID='my org/bad name!' is not a valid Hub id: HFValidationError: Repo id must use"),
-    ("a/b/c", "REPO_ID='a/b/c' must be <user or org>/<name>, e.g. my-org/SRPO-Qwen-32B"),
-    ("SRPO-Qwen-32B", "REPO_ID='SRPO-Qwen-32B' must be <user or org>/<name>, e.g. my-org/SRPO-Qwen-32B"),
-    ("org/na--me", "REPO_ID='org/na--me' is not a valid Hub id: HFValidationError: Cannot have -- or .. in repo_id"),
+    ("org/", "--repo-id 'org/' is not a valid Hub id: HFValidationError: Repo id must use alphanumeric chars"),
+    ("/x", "--repo-id '/x' is not a valid Hub id: HFValidationError: Repo id must use alphanumeric chars"),
+    ("my org/bad name!", "--repo-id 'my org/bad name!' is not a valid Hub id: HFValidationError: Repo id must use"),
+    ("a/b/c", "--repo-id 'a/b/c' must be <user or org>/<name>, e.g. my-org/SRPO-Qwen-32B"),
+    ("SRPO-Qwen-32B", "--repo-id 'SRPO-Qwen-32B' must be <user or org>/<name>, e.g. my-org/SRPO-Qwen-32B"),
+    ("org/na--me", "--repo-id 'org/na--me' is not a valid Hub id: HFValidationError: Cannot have -- or .. in repo_id"),
 ])  # fmt: skip
 def test_repo_ids_are_checked_with_huggingface_hubs_validator(release_fixture, tmp_path, capsys, no_network,
                                                                repo_id, message):  # fmt: skip
@@ -70,11 +70,11 @@ def test_valid_repo_ids(release_fixture):
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    (["--license", "Apache 2.0"], "LICENSE='Apache 2.0' is not a Hub license id"),
-    (["--dataset", "my data"], "DATASETS entry='my data' must be <user or org>/<name>"),
-    (["--version", "v 1"], "VERSION='v 1' is not a tag name"),
-    (["--max-shard-size", "5 gigs"], "MAX_SHARD_SIZE='5 gigs' is not a size"),
-    (["--max-shard-size", "60GB"], "MAX_SHARD_SIZE=60GB must be above 0 and at most 50GB"),
+    (["--license", "Apache 2.0"], "--license 'Apache 2.0' is not a Hub license id"),
+    (["--dataset", "my data"], "--dataset entry='my data' must be <user or org>/<name>"),
+    (["--version", "v 1"], "--version 'v 1' is not a tag name"),
+    (["--max-shard-size", "5 gigs"], "--max-shard-size '5 gigs' is not a size"),
+    (["--max-shard-size", "60GB"], "--max-shard-size 60GB must be above 0 and at most 50GB"),
 ])  # fmt: skip
 def test_card_and_size_inputs_refuse_early(release_fixture, tmp_path, capsys, no_network, extra, message):
     out = tmp_path / "out"
@@ -85,27 +85,27 @@ def test_base_model_is_required_when_the_run_trained_from_a_local_path(release_f
     out = tmp_path / "out"
     text = refusal(capsys, publish(release_fixture, out, base=None), out)
     assert text.startswith("the run trained from a local path (actor_rollout_ref.model.path), so the card cannot "
-                           "name its base model: set BASE_MODEL=<the Hub id of those weights")  # fmt: skip
+                           "name its base model: set --base-model <the Hub id of those weights")  # fmt: skip
     assert "/tmp" not in text and str(tmp_path) not in text
-    assert refusal(capsys, publish(release_fixture, out, base="Qwen"), out).startswith("BASE_MODEL='Qwen' must be")
+    assert refusal(capsys, publish(release_fixture, out, base="Qwen"), out).startswith("--base-model 'Qwen' must be")
 
 
 def test_base_model_must_agree_with_the_run(release_fixture, tmp_path, capsys, no_network):
     out = tmp_path / "out"
     config = run_config_with(release_fixture, tmp_path, "Qwen/Qwen2.5-7B")
     text = refusal(capsys, publish(release_fixture, out, base="Qwen/Qwen2.5-32B", run_config=config), out)
-    assert text == ("BASE_MODEL=Qwen/Qwen2.5-32B disagrees with the run, which trained from Qwen/Qwen2.5-7B "
-                    "(actor_rollout_ref.model.path): drop BASE_MODEL (the card names the run's base)")  # fmt: skip
+    assert text == ("--base-model Qwen/Qwen2.5-32B disagrees with the run, which trained from Qwen/Qwen2.5-7B "
+                    "(actor_rollout_ref.model.path): drop --base-model (the card names the run's base)")  # fmt: skip
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "EVAL path {path} is neither a results.json nor a directory holding one"),
-    ("{not json", "EVAL file {path} is not readable JSON"),
-    ('{"schema_version": 2}', "EVAL file {path}: schema_version 2, expected 1"),
-    ('{"schema_version": 1, "task": "gsm8k"}', "EVAL file {path}: unknown task 'gsm8k'; known: ['aime24', 'lcb']"),
-    ('{"schema_version": 1, "task": "aime24"}', "EVAL file {path} lacks headline.metric, headline.mean"),
+    (None, "--eval path {path} is neither a results.json nor a directory holding one"),
+    ("{not json", "--eval file {path} is not readable JSON"),
+    ('{"schema_version": 2}', "--eval file {path}: schema_version 2, expected 1"),
+    ('{"schema_version": 1, "task": "gsm8k"}', "--eval file {path}: unknown task 'gsm8k'; known: ['aime24', 'lcb']"),
+    ('{"schema_version": 1, "task": "aime24"}', "--eval file {path} lacks headline.metric, headline.mean"),
     ('{"schema_version": 1, "task": "aime24", "backend": "completions", "model": {"fingerprint": "sha256:x"}}',
-     "EVAL file {path} grades completions read from a file (python -m eval aime24 --completions), not samples"),
+     "--eval file {path} grades completions read from a file (python -m eval aime24 --completions), not samples"),
 ])  # fmt: skip
 def test_eval_files_refuse_early(release_fixture, tmp_path, capsys, no_network, content, message):
     out, bad = tmp_path / "out", tmp_path / "results.json"
@@ -137,7 +137,7 @@ def test_out_holding_something_else_and_a_non_checkpoint_refuse_early(release_fi
     assert "has no fsdp_config.json" in refusal(capsys, rc, tmp_path / "new")
     rc = main(["publish", "--repo-id", REPO_ID, "--out", str(tmp_path / "new"), "--ckpt", str(tmp_path / "nope/actor"),
                "--run-config", release_fixture["RUN_CONFIG"], "--base-model", "none", "--eval", release_fixture["EVAL"]])
-    assert refusal(capsys, rc, tmp_path / "new").startswith(f"CKPT={tmp_path / 'nope/actor'} does not exist")
+    assert refusal(capsys, rc, tmp_path / "new").startswith(f"--ckpt {tmp_path / 'nope/actor'} does not exist")
 
 
 # -- the push's own refusals: token, offline mode, network, namespace -------------------------------
@@ -145,7 +145,7 @@ def test_push_refuses_offline_mode_before_the_merge(release_fixture, tmp_path, c
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     out = tmp_path / "out"
     text = refusal(capsys, publish(release_fixture, out, "--confirm"), out)
-    assert text == "CONFIRM=1 but HF_HUB_OFFLINE is set: unset it to push (a dry run works offline)" and not hub.calls
+    assert text == "--confirm but HF_HUB_OFFLINE is set: unset it to push (a dry run works offline)" and not hub.calls
 
 
 def test_push_refuses_without_a_token_before_the_merge(release_fixture, tmp_path, capsys, hub, monkeypatch):
@@ -153,7 +153,7 @@ def test_push_refuses_without_a_token_before_the_merge(release_fixture, tmp_path
     monkeypatch.setattr("huggingface_hub.get_token", lambda: None)
     out = tmp_path / "out"
     text = refusal(capsys, publish(release_fixture, out, "--confirm"), out)
-    assert text.startswith("CONFIRM=1 needs a Hugging Face token with write access") and not hub.calls
+    assert text.startswith("--confirm needs a Hugging Face token with write access") and not hub.calls
 
 
 def test_push_refuses_when_the_hub_is_unreachable_before_the_merge(release_fixture, tmp_path, capsys, no_network,
@@ -161,7 +161,7 @@ def test_push_refuses_when_the_hub_is_unreachable_before_the_merge(release_fixtu
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     out = tmp_path / "out"
     text = refusal(capsys, publish(release_fixture, out, "--confirm"), out)
-    assert text.startswith("CONFIRM=1 but the Hub is not reachable (ConnectError: [Errno 111] Connection refused)")
+    assert text.startswith("--confirm but the Hub is not reachable (ConnectError: [Errno 111] Connection refused)")
     assert TOKEN not in text
 
 
@@ -187,7 +187,7 @@ def _base_files(fx: dict, **config_changes) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize(("base", "files", "message"), [
-    ("Qwen/Qwen2.5-32B", None, "base model Qwen/Qwen2.5-32B is not a model on the Hub: fix BASE_MODEL"),
+    ("Qwen/Qwen2.5-32B", None, "base model Qwen/Qwen2.5-32B is not a model on the Hub: fix --base-model"),
     ("Qwen/Qwen2.5-32B", {"hidden_size": 5120},
      "the checkpoint is not a Qwen/Qwen2.5-32B: config.json differs in hidden_size 5120 vs 32"),
 ])  # fmt: skip
@@ -205,8 +205,8 @@ def test_license_must_be_the_base_models(release_fixture, tmp_path, capsys, hub)
     hub.add_model("Qwen/Qwen2.5-3B", files)
     out = tmp_path / "out"
     text = refusal(capsys, publish(release_fixture, out, base="Qwen/Qwen2.5-3B"), out)
-    assert text == ("LICENSE=apache-2.0, but the base model Qwen/Qwen2.5-3B is licensed qwen-research: "
-                    "set LICENSE=qwen-research")  # fmt: skip
+    assert text == ("--license apache-2.0, but the base model Qwen/Qwen2.5-3B is licensed qwen-research: "
+                    "set --license qwen-research")  # fmt: skip
 
 
 def test_a_base_model_the_hub_shows_goes_into_the_card(release_fixture, folder, hub, capsys):
@@ -232,7 +232,7 @@ def test_another_shard_size_never_reshards_the_evaluated_folder(release_fixture,
         rc = main(["merge", "--ckpt", release_fixture["CKPT"], "--out", str(folder), "--max-shard-size", "30KB"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and err.startswith(f"release: error: {folder} already holds this merge, sharded with "
-                                      "MAX_SHARD_SIZE=40KB; MAX_SHARD_SIZE=30KB would rewrite its shards")  # fmt: skip
+                                      "--max-shard-size 40KB; --max-shard-size 30KB would rewrite its shards")  # fmt: skip
     assert local_fingerprint(folder) == fingerprint and _snapshot(folder) == before
 
 
@@ -245,3 +245,16 @@ def test_a_stale_evaluation_leaves_the_folder_as_it_was(release_fixture, folder,
     before = _snapshot(folder)
     assert publish(release_fixture, folder, "--eval", str(stale), evaluated=False) == 2
     assert "these numbers are not this model's" in capsys.readouterr().err and _snapshot(folder) == before
+
+
+def test_errors_name_what_the_user_typed():
+    """The command line names the flags; under `make release` (SRPO_RELEASE_VIA_MAKE=1) the same refusal names
+    make's variables (tests/release/test_make.py: "REPO_ID='org/' is not a valid Hub id")."""
+    from verl_srpo.release.errors import in_cli_terms
+
+    text = "no VERSION: set VERSION=v1.0 (the tag), or point CKPT at a global_step_N/actor; CONFIRM=1 and EVAL"
+    assert in_cli_terms(text) == ("no --version: set --version v1.0 (the tag), or point --ckpt at a global_step_N/actor; "
+                                  "--confirm and --eval")
+    assert in_cli_terms("ALLOW_NO_EVAL=1, HF_HUB_OFFLINE=1, MAX_SHARD_SIZE=5GB, python -m eval") == (
+        "--allow-no-eval, HF_HUB_OFFLINE=1, --max-shard-size 5GB, python -m eval")
+
