@@ -7,16 +7,25 @@ fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.p
 
 **Where the answer is** (:func:`extract_answer`):
 
-1. *Answer tag.* The region is the content of the last ``<answer>``. If that tag is never closed
-   (the model stopped right after its answer), the region runs to the end of the reply; a trailing
-   partial ``</answer`` is dropped. Without ``<answer>``, the region is the whole reply.
+1. *Answer tag.* The region is the content of the last ``<answer>`` that has content (tags in any case,
+   spaces inside allowed: ``<Answer>``, ``</ answer >``); an empty tag after it (``<answer></answer>``,
+   or an opening tag the reply stops at) does not hide it, and only empty tags mean no answer. If the
+   tag is never closed (the model stopped right after its answer), the region runs to the end of the
+   reply; a trailing partial ``</answer`` is dropped. Without ``<answer>``, the region is the whole reply.
 2. *Box.* In the region, the last ``\\boxed{...}`` / ``\\fbox{...}`` (braces balanced; ``\\boxed 5``
    without braces takes one token). A box that is never closed is no answer.
 3. *Stated answer.* Without a box, the last explicit answer statement of the region: "the answer is
-   X", "final answer: X", "**Final Answer** X" (X on that line or the next), "answer = X". X is the
-   math span that follows, or the rest of the sentence (up to a full stop that is not a decimal
-   point, a semicolon, ", <word>", or a joining word such as "because", "since", "which", "in");
-   adverbs like "therefore"/"clearly" before it are skipped. X
+   X" (also "must be", "has to be", "the answer to this problem is"), "final answer: X",
+   "**Final Answer** X" or a heading "### Answer" alone on its line (X on that line or the next),
+   "answer = X". X is the math span that follows, or the rest of the sentence (up to a full stop that
+   is not a decimal point, a semicolon, a ``?``, ", <word>", or a joining word such as "because",
+   "since", "which", "in", "not"); adverbs like "therefore"/"clearly" before it are skipped. A ``!``
+   is kept (``17!`` may be a factorial). What the clause before the statement says counts (the clause
+   starts after the last , ; : . ! ? line break, or "so"/"thus"/"therefore"/"and"/"but"/"then"): a
+   hypothesis ("if", "suppose", "assume", "whether", "maybe", "perhaps", "unless": "if the answer is
+   17, then ...") is no statement and the one before counts; a negation ("not", "n't", "never",
+   "doubt": "I don't think the answer is 17") retracts: no answer. An undecided X ("17?", "17 or 18",
+   "either ...", "$17$ or $18$") is no answer. X
    must start like mathematics (a digit, sign, ``$``, ``\\``, bracket, or a lone letter such as
    ``x = 5`` or a choice ``B``) and be at most 100 characters, else there is no answer ("the answer
    is not 5"). A mention with nothing after it ("I trust this final answer.") is skipped for the
@@ -24,27 +33,35 @@ fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.p
    never mined for a number.
 4. *Bare tag content.* In a closed ``<answer>`` with no box and no statement, the whole content; in an
    unclosed one, only content of at most 100 characters (a long tail is reasoning, not an answer).
+   Content with a box that was never closed (``<answer>\\boxed{17``) is no answer, as in rule 2.
 
 No answer found: the reply scores 0 with ``failure="no_answer"``.
 
 **What the answer says** (:func:`clean`, applied to the reply's answer *and* to the gold answer):
 
 * *Delimiters*: outer ``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]``, a final full stop.
-* *Unicode signs*: the minus sign U+2212 (and the small/full-width hyphen-minus) is ``-``; a full-width
-  ``％`` is ``%``; thin, narrow and no-break spaces are spaces.
+* *Unicode signs*: the minus sign U+2212 (and the small/full-width hyphen-minus) is ``-``, and so is an
+  en dash U+2013 at the start of a number (``–5``; ``1–5`` is left alone); a full-width ``％`` is
+  ``%``; thin, narrow and no-break spaces are spaces.
+* *Wrappers*: markdown bold around the whole answer (``**17**``, ``__17__``) and a text box around a
+  whole number with its notation (``\\text{12 cm}``, ``\\mbox{45\\%}``, ``\\text{\\$5}``) are taken
+  off; a text box holding something else (``\\text{(A)}``) stays.
 * *Digit grouping*: a space between two digits, in any spelling (``\\,``, ``\\;``, ``\\:``, ``\\ ``,
-  ``\\!``, ``~``, ``\\thinspace``, a plain or Unicode space), is not an operator: LaTeX has no implicit
-  product of two numerals, and such a space only groups digits. The digits are joined: ``2\\,500`` is
-  2500, ``1\\,000`` is 1000 (never ``1 * 000 = 0``), ``3.141\\,59`` is 3.14159. Commas group digits only
-  in the strict form ``1,234`` / ``12,345,678.9`` of the whole answer (``{,}`` and ``,\\!`` are commas);
-  any other comma is a list separator (``1,2`` stays a pair).
+  ``\\!``, ``~``, ``\\thinspace``, ``\\enspace``, ``\\hspace{..}``, a plain or Unicode space), is not an
+  operator: LaTeX has no implicit product of two numerals, and such a space only groups digits. The
+  digits are joined: ``2\\,500`` is 2500, ``1\\,000`` is 1000 (never ``1 * 000 = 0``), ``3.141\\,59`` is
+  3.14159. Commas group digits in the strict form ``1,234`` / ``12,345,678.9`` (``{,}``, `` {,} `` and ``,\\!`` are commas): as the
+  whole answer, or inside an expression (``x = 1,000``, ``472/10,000``, ``\\frac{1}{1{,}000}``) when
+  every comma of the answer is such a group comma and the answer is not bracketed (``(1,000)`` is a
+  pair). Any other comma is a list separator (``1,2`` stays a pair, ``1,000, 2`` a list).
 * *Units and signs*, taken off the end of an answer, repeatedly: text units (``\\text{...}``,
   ``\\mbox{...}``, ``\\textrm{...}`` holding words, optionally squared or cubed); ``\\mathrm{...}`` and
   plain words from a list of common units (cm, m, kg, s, hours, dollars, degrees, units, ways, ...);
   ordinal suffixes after a digit (``5^{\\text{th}}``); a leading currency sign (``\\$``, ``€``, ``£``,
-  ``¥``); a percent sign (``\\%``, ``%``, "percent"; see below). A degree sign (``°``, ``^\\circ``,
-  ``^{\\circ}``, ``\\degree``, with an optional C/F) is taken off only when what is left is a number
-  (``\\sin 30^\\circ`` keeps it, and math-verify reads it). math-verify itself also drops some plain
+  ``¥``, ``\\textdollar``, or one in a text box, ``\\text{\\$}``); a percent sign (``\\%``, ``%``,
+  "percent"; see below). A degree sign (``°``, ``^\\circ``, ``^{\\circ}``, ``{}^\\circ``, ``^o``,
+  ``\\degree``, with an optional C/F) is taken off only when what is left is a number
+  (``\\sin 30^\\circ`` keeps it, and math-verify reads it; ``x^o`` stays). math-verify itself also drops some plain
   unit words when it parses (its own list), which this module does not repeat.
 * *Percent, both readings*: an answer with a percent sign matches its number *or* its number / 100
   when the other answer has no percent sign (gold 45 or 0.45 for ``45\\%``; gold ``45\\%`` for 45 or
@@ -66,17 +83,32 @@ MAX_STATED = 100  # characters of a stated answer, or of the bare content of an 
 
 # --- where the answer is -----------------------------------------------------------------------------------------
 
+_TO_THE_PROBLEM = r"(?:\s+(?:to|for)\s+(?:the|this|our)\s+(?:problem|question))?"
 _STATEMENT_RE = re.compile(
-    r"\bfinal\s+answer\b(?:\s*\*\*)?\s*(?:is\b|was\b|[:：=])?"
-    r"|\banswer\b(?:\s*\*\*)?\s*(?:is\b|was\b|would\s+be\b|should\s+be\b|will\s+be\b|equals\b|[:：=])",
-    re.IGNORECASE,
+    rf"\bfinal\s+answer\b{_TO_THE_PROBLEM}(?:\s*\*\*)?\s*(?:is\b|was\b|[:：=])?"
+    rf"|\banswer\b{_TO_THE_PROBLEM}(?:\s*\*\*)?\s*"
+    r"(?:is\b|was\b|would\s+be\b|should\s+be\b|will\s+be\b|must\s+be\b|has\s+to\s+be\b|equals\b|[:：=])"
+    r"|^[ \t>#*_]*answer[ \t*_]*$",  # a heading "### Answer" / "**Answer**" alone on its line: X follows it
+    re.IGNORECASE | re.MULTILINE,
 )
 _LEAD_RE = re.compile(r"(?:[\s*:：]|\b(?:[a-z]+ly|therefore|thus|hence|indeed|just|then|now|so)\b)*", re.IGNORECASE)
 _MATH_SPANS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
-_SENTENCE_END_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|。|;|,\s+[A-Za-z]{2,}|\n|\s+(?:because|since|which|where|"
-                              r"when|as|so|but|for|from|by|if|then|after|using|with|in|of|meaning|i\.e\.)\b")
+_SENTENCE_END_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|。|;|\?|,\s+[A-Za-z]{2,}|\n|\s+(?:because|since|which|"
+                              r"where|when|as|so|but|for|from|by|if|then|after|using|with|in|of|meaning|not|"
+                              r"i\.e\.)\b")
 _LOOSE_DELIMITERS_RE = re.compile(r"^(?:\\\[|\\\(|\$)+|(?:\\\]|\\\)|\$)+$")  # a math span cut open at the line end
 _MATHLIKE_RE = re.compile(r"[-+−\d.$\\(\[{√π∞]|[A-Za-z](?![A-Za-z])")
+_OPEN_TAG_RE = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
+_CLOSE_TAG_RE = re.compile(r"<\s*/\s*answer\s*>", re.IGNORECASE)
+_PARTIAL_CLOSE_RE = re.compile(r"<\s*/?\s*(?:a(?:n(?:s(?:w(?:e(?:r\s*)?)?)?)?)?)?>?\s*$", re.IGNORECASE)
+# What comes before "the answer is X" in its clause (since the last , ; : . ! ? or line break): a hypothesis or a
+# question ("if the answer is 17, ...", "suppose ...", "check whether ...") is no statement, a negation ("I don't
+# think the answer is 17", "it is not true that ...") retracts the answer.
+_CLAUSE_CUT_RE = re.compile(r"[,;:!?\n]|\.(?!\d)|\b(?:so|thus|therefore|hence|and|but|then)\b", re.IGNORECASE)
+_HYPOTHESIS_RE = re.compile(r"\b(?:if|suppose|supposing|assume|assuming|whether|maybe|perhaps|unless|in\s+case)\b",
+                            re.IGNORECASE)
+_NEGATION_RE = re.compile(r"\b(?:not|never|no\s+longer|doubt)\b|n[’']t\b", re.IGNORECASE)
+_HEDGE_RE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)  # "17 or 18": undecided, no answer
 
 
 def last_boxed(text: str) -> str | None:
@@ -100,15 +132,20 @@ def last_boxed(text: str) -> str | None:
 
 
 def answer_region(reply: str) -> tuple[str, str]:
-    """(region, kind): kind is "closed" or "unclosed" (an ``<answer>`` tag's content) or "reply"."""
-    start = reply.rfind("<answer>")
-    if start < 0:
+    """(region, kind): kind is "closed" or "unclosed" (an ``<answer>`` tag's content) or "reply".
+
+    The region is the last tag with content; an empty tag after it (``<answer></answer>``, or an opening tag
+    the reply stops at) does not hide it. Only empty tags: the region is "" (no answer)."""
+    opens = list(_OPEN_TAG_RE.finditer(reply))
+    if not opens:
         return reply, "reply"
-    body = reply[start + len("<answer>"):]
-    end = body.find("</answer>")
-    if end >= 0:
-        return body[:end], "closed"
-    return re.sub(r"</?a?n?s?w?e?r?>?\s*$", "", body.rstrip()), "unclosed"
+    for tag in reversed(opens):
+        body = reply[tag.end():]
+        end = _CLOSE_TAG_RE.search(body)
+        region, kind = (body[:end.start()], "closed") if end else (_PARTIAL_CLOSE_RE.sub("", body.rstrip()), "unclosed")
+        if region.strip():
+            return region, kind
+    return "", "closed"
 
 
 def _math_span(text: str) -> str | None:
@@ -119,21 +156,38 @@ def _math_span(text: str) -> str | None:
     return None
 
 
+def _clause_before(text: str, end: int) -> str:
+    """The clause that ``text[:end]`` ends with: after its last , ; : . ! ? line break, or so/thus/and/but/then."""
+    before = text[max(0, end - 200): end]
+    cuts = list(_CLAUSE_CUT_RE.finditer(before))
+    return before[cuts[-1].end():] if cuts else before
+
+
 def stated_answer(text: str) -> str | None:
     """X of the last "the answer is X" / "final answer: X" statement in ``text`` (module docstring, rule 3).
 
     A mention with nothing after it ("... this final answer.") is no statement, and the one before counts;
     a statement of something that is not mathematics ("the answer is not 5") ends the search: no answer."""
     for match in reversed(list(_STATEMENT_RE.finditer(text))):
+        clause = _clause_before(text, match.start())
+        if _NEGATION_RE.search(clause):
+            return None  # "I don't think the answer is 17": a retraction
+        if _HYPOTHESIS_RE.search(clause):
+            continue  # "if the answer is 17, then ...": a hypothesis, not a statement
         rest = text[match.end():]
         rest = rest[_LEAD_RE.match(rest).end():]  # bold markers, colons, blank space, "therefore", "clearly", ...
         value = _math_span(rest)
-        if value is None:
+        if value is not None:
+            undecided = bool(_HEDGE_RE.match(rest[len(value) + 2:].lstrip(" $\\)]*")))  # "$17$ or $18$"
+        else:
             cut = _SENTENCE_END_RE.search(rest)
             value = rest[: cut.start()] if cut else rest
+            undecided = (bool(cut) and cut.group() == "?") or bool(_HEDGE_RE.search(value))  # "17?", "17 or 18"
         value = _LOOSE_DELIMITERS_RE.sub("", value.strip().strip("*").strip()).strip()
         if not value:
             continue
+        if undecided:
+            return None  # a question or a choice left open: not decided
         return value if len(value) <= MAX_STATED and _MATHLIKE_RE.match(value) else None
     return None
 
@@ -150,8 +204,8 @@ def extract_answer(reply: str) -> str | None:
     if stated is not None or kind == "reply":
         return stated
     bare = region.strip()
-    if not bare or (kind == "unclosed" and len(bare) > MAX_STATED):
-        return None
+    if not bare or (kind == "unclosed" and len(bare) > MAX_STATED) or re.search(r"\\(?:boxed|fbox)\b", bare):
+        return None  # nothing, a long tail of reasoning, or a box that was never closed
     return bare
 
 
@@ -159,9 +213,16 @@ def extract_answer(reply: str) -> str | None:
 
 _UNICODE = {"\u2212": "-", "\ufe63": "-", "\uff0d": "-", "\uff05": "%", "\u2009": " ", "\u202f": " ", "\u00a0": " ",
             "\u2007": " ", "\u200a": " "}
-_SPACE = r"(?:\\[,;:! ]|\\thinspace|\\medspace|\\thickspace|\\quad|\\qquad|~|\s)"
+_SPACE = (r"(?:\\[,;:! ]|\\(?:thinspace|medspace|thickspace|negthinspace|enspace|quad|qquad)(?![A-Za-z])"
+          r"|\\hspace\*?\s*\{[^{}]*\}|~|\s)")
 _DIGIT_SPACE_RE = re.compile(rf"(?<=\d){_SPACE}+(?=\d)")
 _COMMA_GROUPS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# a number written with comma groups inside a larger answer ("x = 1,000", "472/10,000", "\frac{1}{1,000}")
+_COMMA_NUMBER_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+_BRACKETED_RE = re.compile(r"^\s*(?:\\left\s*)?(?:[(\[]|\\\{|\\langle)")  # a tuple, interval, set: commas separate
+_TEXT_WRAPPED_RE = re.compile(r"^\\(?:text|textrm|mbox|textnormal|mathrm)\s*\{(?P<body>\s*(?:[-+\d.]|\\\$|\$|€|£|¥)"
+                              r"[^{}]*(?:\{[^{}]*\}[^{}]*)*)\}$")
+_BOLD_RE = re.compile(r"^(\*\*|__)(?P<body>.+)\1$", re.DOTALL)
 # Plain words taken as units after a number. Single letters (m, s, g, h, L) count only inside \text/\mathrm:
 # "2m" or "3 n" may be a product with a variable.
 _UNIT_WORDS = (
@@ -181,10 +242,13 @@ _UNIT_TAIL_RE = re.compile(
 )
 _ORDINAL_TAIL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*(?:\\(?:text|mathrm)\s*\{)?(?:st|nd|rd|th)\}?\}?"
                               r"|\\(?:text|mathrm)\s*\{(?:st|nd|rd|th)\}|st|nd|rd|th)\s*$")
-_DEGREE_TAIL_RE = re.compile(rf"{_SPACE}*(?:°|\^\s*\\circ|\^\s*\{{\s*\\circ\s*\}}|\\degree|\\textdegree)"
+_DEGREE_TAIL_RE = re.compile(rf"{_SPACE}*(?:\{{\s*\}})?(?:°|\^\s*\\circ|\^\s*\{{\s*\\circ\s*\}}|\\degree|\\textdegree"
+                             rf"|\^\s*o|\^\s*\{{\s*o\s*\}}|\\text\s*\{{\s*°\s*\}})"
                              rf"\s*(?:\\(?:text|mathrm)\s*\{{\s*[CF]\s*\}}|[CF])?\s*$")
 _PERCENT_TAIL_RE = re.compile(rf"{_SPACE}*(?:\\%|%|\\text\s*\{{\s*\\?%\s*\}}|\\text\s*\{{\s*percent\s*\}}|percent)\s*$")
-_CURRENCY_HEAD_RE = re.compile(r"^(?P<sign>[+-]?)\s*(?:\\\$|\$|\\textdollar|\\euro|\\pounds|\\yen|€|£|¥)\s*")
+_CURRENCY_HEAD_RE = re.compile(r"^(?P<sign>[+-]?)\s*(?:\\\$|\$|\\textdollar|\\euro|\\pounds|\\yen|€|£|¥"
+                               r"|\\(?:text|mbox|textrm)\s*\{\s*(?:\\\$|\$|\\textdollar|€|£|¥)\s*\})"
+                               r"\s*(?:\\[,;: !])*\s*")
 _TRAILING_SPACE_RE = re.compile(rf"(?:{_SPACE}|[.,;])+$")
 _INT_RE = re.compile(r"[+-]?\d+")
 _DEC_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
@@ -212,11 +276,25 @@ def _strip_delimiters(s: str) -> str:
             return s.removeprefix("\\displaystyle").strip()
 
 
+def _unwrap(s: str) -> str:
+    """Markdown bold around the whole answer (``**17**``), and a text box around a whole number with its notation
+    (``\\text{12 cm}``, ``\\text{45\\%}``, ``\\mbox{\\$5}``), are taken off; text that is not a number stays."""
+    while True:
+        m = _BOLD_RE.match(s.strip()) or _TEXT_WRAPPED_RE.match(s.strip())
+        if not m or not m["body"].strip():
+            return s
+        s = m["body"].strip()
+
+
 def _join_digit_groups(s: str) -> str:
-    s = s.replace("{,}", ",").replace(",\\!", ",")
+    s = re.sub(r"\s*\{,\}\s*", ",", s).replace(",\\!", ",")
     s = _DIGIT_SPACE_RE.sub("", s)
     compact = s.strip()
-    return compact.replace(",", "") if _COMMA_GROUPS_RE.fullmatch(compact) else s
+    if _COMMA_GROUPS_RE.fullmatch(compact):
+        return compact.replace(",", "")
+    if _BRACKETED_RE.match(s) or s.count(",") != sum(m.group().count(",") for m in _COMMA_NUMBER_RE.finditer(s)):
+        return s  # a bracketed tuple/interval/set, or some comma that is not a digit-group comma: a list
+    return _COMMA_NUMBER_RE.sub(lambda m: m.group().replace(",", ""), s)
 
 
 def _is_number(s: str) -> bool:
@@ -226,6 +304,8 @@ def _is_number(s: str) -> bool:
 def clean(answer: str) -> Cleaned:
     """``answer`` with delimiters, units, currency and ordinal signs taken off and digit groups joined."""
     s = _strip_delimiters("".join(_UNICODE.get(ch, ch) for ch in answer))
+    s = re.sub(r"^\u2013\s*(?=[\d.])", "-", s)  # a leading en dash before a number is a minus sign
+    s = _unwrap(s)
     s = _CURRENCY_HEAD_RE.sub(r"\g<sign>", s)
     percent = False
     while True:
@@ -239,7 +319,7 @@ def clean(answer: str) -> Cleaned:
         core = _PERCENT_TAIL_RE.sub("", s)
         if core != s and core.strip() and not percent:
             s, percent = core, True
-        s = _CURRENCY_HEAD_RE.sub(r"\g<sign>", _strip_delimiters(s))
+        s = _CURRENCY_HEAD_RE.sub(r"\g<sign>", _unwrap(_strip_delimiters(s)))
         if s == before:
             break
     return Cleaned(_join_digit_groups(s).strip(), percent)
