@@ -50,10 +50,10 @@ No answer found: the reply scores 0 with ``failure="no_answer"``.
   ``\\!``, ``~``, ``\\thinspace``, ``\\enspace``, ``\\hspace{..}``, a plain or Unicode space), is not an
   operator: LaTeX has no implicit product of two numerals, and such a space only groups digits. The
   digits are joined: ``2\\,500`` is 2500, ``1\\,000`` is 1000 (never ``1 * 000 = 0``), ``3.141\\,59`` is
-  3.14159. Commas group digits in the strict form ``1,234`` / ``12,345,678.9`` (``{,}``, `` {,} `` and ``,\\!`` are commas): as the
-  whole answer, or inside an expression (``x = 1,000``, ``472/10,000``, ``\\frac{1}{1{,}000}``) when
-  every comma of the answer is such a group comma and the answer is not bracketed (``(1,000)`` is a
-  pair). Any other comma is a list separator (``1,2`` stays a pair, ``1,000, 2`` a list).
+  3.14159. Commas group digits in the strict form ``1,234`` / ``12,345,678.9`` (``{,}``, `` {,} `` and
+  ``,\\!`` are commas): as the whole answer, or inside an expression (``x = 1,000``, ``472/10,000``,
+  ``\\frac{1}{1{,}000}``) when every comma of the answer is such a group comma and the answer is not
+  bracketed (``(1,000)`` is a pair). Any other comma is a list separator (``1,2`` stays a pair, ``1,000, 2`` a list).
 * *Units and signs*, taken off the end of an answer, repeatedly: text units (``\\text{...}``,
   ``\\mbox{...}``, ``\\textrm{...}`` holding words, optionally squared or cubed); ``\\mathrm{...}`` and
   plain words from a list of common units (cm, m, kg, s, hours, dollars, degrees, units, ways, ...);
