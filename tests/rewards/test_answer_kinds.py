@@ -39,6 +39,16 @@ from verl_srpo.rewards.math import score_math
     ("\\boxed{5}", "5\\text{ cm}", 1),                       # a gold with a unit
     ("\\boxed{5}", "\\$5", 1),
     ("\\boxed{-45\\%}", "-0.45", 1),
+    ("\\boxed{28 pct}", "28\\%", 1),                         # was 0; math-verify's own tests mark it failing
+    ("\\boxed{28 percentage}", "0.28", 1),                   # was 0
+    ("\\boxed{28\\text{ percent}}", "0.28", 1),              # was 0: a percent in a text box, not a unit
+    ("\\boxed{1,000.99€}", "1000.99", 1),                    # was 0: a currency sign after the number
+    ("\\boxed{USD 5}", "5", 1), ("\\boxed{5 \\text{ USD}}", "5", 1),   # was 0, 1
+    ("\\boxed{5\\ \\text{km}/\\text{h}}", "5", 1),              # was 0: a quotient of text units
+    ("\\boxed{\\$5\\text{ million}}", "5", 0),                 # was 1: a magnitude is a factor, never a unit
+    ("\\boxed{\\$5\\text{ million}}", "5000000", 1),           # was 0
+    ("\\boxed{2.5 billion}", "2500000000", 1),               # was 0
+    ("\\boxed{5 thousand}", "5", 0),
 ])
 def test_units_and_signs(reply, gold, acc):
     assert score_math(reply, gold)["acc"] == acc

@@ -55,14 +55,19 @@ No answer found: the reply scores 0 with ``failure="no_answer"``.
   ``\\frac{1}{1{,}000}``) when every comma of the answer is such a group comma and the answer is not
   bracketed (``(1,000)`` is a pair). Any other comma is a list separator (``1,2`` stays a pair, ``1,000, 2`` a list).
 * *Units and signs*, taken off the end of an answer, repeatedly: text units (``\\text{...}``,
-  ``\\mbox{...}``, ``\\textrm{...}`` holding words, optionally squared or cubed); ``\\mathrm{...}`` and
-  plain words from a list of common units (cm, m, kg, s, hours, dollars, degrees, units, ways, ...);
-  ordinal suffixes after a digit (``5^{\\text{th}}``); a leading currency sign (``\\$``, ``€``, ``£``,
-  ``¥``, ``\\textdollar``, or one in a text box, ``\\text{\\$}``); a percent sign (``\\%``, ``%``,
-  "percent"; see below). A degree sign (``°``, ``^\\circ``, ``^{\\circ}``, ``{}^\\circ``, ``^o``,
-  ``\\degree``, with an optional C/F) is taken off only when what is left is a number
-  (``\\sin 30^\\circ`` keeps it, and math-verify reads it; ``x^o`` stays). math-verify itself also drops some plain
-  unit words when it parses (its own list), which this module does not repeat.
+  ``\\mbox{...}``, ``\\textrm{...}`` holding words, optionally squared or cubed, or a quotient of two,
+  ``\\text{km}/\\text{h}``); ``\\mathrm{...}`` and plain words from a list of common units (cm, m, kg,
+  s, hours, dollars, USD, degrees, units, ways, ...); ordinal suffixes after a digit
+  (``5^{\\text{th}}``); a currency sign before or after the number (``\\$``, ``€``, ``£``, ``¥``,
+  ``\\textdollar``, ``USD``, or one in a text box, ``\\text{\\$}``; ``1,000.99€``); a percent sign (``\\%``,
+  ``%``, "percent", "percentage", "pct", also in a text box; see below). A degree sign (``°``,
+  ``^\\circ``, ``^{\\circ}``, ``{}^\\circ``, ``^o``, ``\\degree``, with an optional C/F) is taken off only
+  when what is left is a number (``\\sin 30^\\circ`` keeps it, and math-verify reads it; ``x^o`` stays).
+  math-verify itself also drops some plain unit words when it parses (its own list), which this module
+  does not repeat.
+* *Magnitude words are factors, not units*: "hundred", "thousand", "million", "billion", "trillion"
+  after a number (plain or in a text box) become ``\\cdot 10^{k}``: ``\\$5\\text{ million}`` is 5000000,
+  never 5.
 * *Percent, both readings*: an answer with a percent sign matches its number *or* its number / 100
   when the other answer has no percent sign (gold 45 or 0.45 for ``45\\%``; gold ``45\\%`` for 45 or
   0.45). A bare number is never rescaled, and two percentages compare as numbers.
@@ -232,11 +237,12 @@ _UNIT_WORDS = (
     "ml|mL|liters?|litres?|gallons?|dollars?|cents?|euros?|units?|sq\\s*units|square\\s+units|"
     "square\\s+(?:feet|meters|metres|inches|centimeters|miles|units)|cubic\\s+(?:feet|meters|metres|inches|"
     "centimeters|units)|points?|ways|students|people|persons|apples|marbles|cookies|coins|"
-    "degrees?|deg|radians?|rad"
+    "degrees?|deg|radians?|rad|USD|EUR|GBP"
 )
 _POWER = r"(?:\s*\^\s*\{?\s*[23]\s*\}?|[²³])?"
+_TEXT_UNIT = rf"\\(?:text|mbox|textrm|textnormal|textit|textbf|mathrm)\s*\{{[\s~]*[A-Za-z][A-Za-z .'/-]*\}}{_POWER}"
 _UNIT_TAIL_RE = re.compile(
-    rf"(?<=\S){_SPACE}*(?:\\(?:text|mbox|textrm|textnormal|textit|textbf)\s*\{{[\s~]*[A-Za-z][A-Za-z .'/-]*\}}{_POWER}"
+    rf"(?<=\S){_SPACE}*(?:{_TEXT_UNIT}(?:\s*/\s*{_TEXT_UNIT})?"  # \text{ cm}^2, \text{km}/\text{h}
     rf"|\\mathrm\s*\{{\s*(?:{_UNIT_WORDS}|[mgsLh])\s*\}}{_POWER}"
     rf"|(?<=[\d}}\s])(?:{_UNIT_WORDS}){_POWER})\s*$"
 )
@@ -245,8 +251,18 @@ _ORDINAL_TAIL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*(?:\\(?:text|mathrm)\s*\
 _DEGREE_TAIL_RE = re.compile(rf"{_SPACE}*(?:\{{\s*\}})?(?:°|\^\s*\\circ|\^\s*\{{\s*\\circ\s*\}}|\\degree|\\textdegree"
                              rf"|\^\s*o|\^\s*\{{\s*o\s*\}}|\\text\s*\{{\s*°\s*\}})"
                              rf"\s*(?:\\(?:text|mathrm)\s*\{{\s*[CF]\s*\}}|[CF])?\s*$")
-_PERCENT_TAIL_RE = re.compile(rf"{_SPACE}*(?:\\%|%|\\text\s*\{{\s*\\?%\s*\}}|\\text\s*\{{\s*percent\s*\}}|percent)\s*$")
+_PERCENT_TAIL_RE = re.compile(rf"{_SPACE}*(?:\\%|%|\\(?:text|mbox|textrm)\s*\{{\s*(?:\\?%|percent|percentage|pct)\s*\}}"
+                              rf"|(?<![A-Za-z])(?:percent|percentage|pct)\b)\s*$")
+# a trailing currency sign ("1,000.99€", "5\$") after a number
+_CURRENCY_TAIL_RE = re.compile(rf"(?<=[\d}}.]){_SPACE}*(?:\\\$|€|£|¥|\\euro|\\textdollar"
+                               rf"|\\(?:text|mbox)\s*\{{\s*(?:\\\$|€|£|¥)\s*\}})\s*$")
+# a magnitude word is a factor, never a unit: "5 million" is 5 \cdot 10^{6}
+_MAGNITUDES = {"hundred": 2, "thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+_MAGNITUDE_WORD = "|".join(_MAGNITUDES)
+_MAGNITUDE_TAIL_RE = re.compile(rf"(?<=[\d}}.]){_SPACE}*(?:\\(?:text|mbox|textrm)\s*\{{\s*(?P<a>{_MAGNITUDE_WORD})"
+                                rf"\s*\}}|(?P<b>{_MAGNITUDE_WORD})\b)\s*$")
 _CURRENCY_HEAD_RE = re.compile(r"^(?P<sign>[+-]?)\s*(?:\\\$|\$|\\textdollar|\\euro|\\pounds|\\yen|€|£|¥"
+                               r"|(?:USD|EUR|GBP)\b"
                                r"|\\(?:text|mbox|textrm)\s*\{\s*(?:\\\$|\$|\\textdollar|€|£|¥)\s*\})"
                                r"\s*(?:\\[,;: !])*\s*")
 _TRAILING_SPACE_RE = re.compile(rf"(?:{_SPACE}|[.,;])+$")
@@ -311,6 +327,11 @@ def clean(answer: str) -> Cleaned:
     while True:
         before = s
         s = _TRAILING_SPACE_RE.sub("", s) or s
+        core = _PERCENT_TAIL_RE.sub("", s)  # before units: "\text{ percent}" is a percent sign, not a unit
+        if core != s and core.strip() and not percent:
+            s, percent = core, True
+        s = _MAGNITUDE_TAIL_RE.sub(lambda m: f" \\cdot 10^{{{_MAGNITUDES[m['a'] or m['b']]}}}", s)
+        s = _CURRENCY_TAIL_RE.sub("", s) or s
         s = _UNIT_TAIL_RE.sub("", s) or s
         s = _ORDINAL_TAIL_RE.sub("", s) or s
         core = _DEGREE_TAIL_RE.sub("", s)
