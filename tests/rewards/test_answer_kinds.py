@@ -84,6 +84,11 @@ def test_wrappers_stay_on_what_is_not_a_number():
     ("\\boxed{10^{3}}", "1000", 1), ("\\boxed{10^{3}}", "103", 0),
     ("\\boxed{3\\cdot 4}", "12", 1), ("\\boxed{3\\cdot 4}", "34", 0),
     ("\\boxed{2.500}", "2500", 0),                           # a point is a decimal point, never a group
+    ("\\boxed{3{,}14}", "3.14", 1),                          # was 0: {,} before two digits is a decimal comma
+    ("\\boxed{0{,}5}", "\\frac12", 1),                       # was 0
+    ("\\boxed{3{,}14}", "314", 0),
+    ("\\boxed{9{,}500}", "9.5", 0),                           # before three digits it groups
+    ("Final Answer: The final answer is $14 {, }916$. I hope it is correct.", "14916", 1),  # math-verify's tests
 ])
 def test_digit_groups(reply, gold, acc):
     assert score_math(reply, gold)["acc"] == acc

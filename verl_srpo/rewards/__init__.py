@@ -55,7 +55,8 @@ __all__ = ["SCORING_VERSION", "compute_score", "resolve_domain", "score_code", "
 # groups (verl_srpo/rewards/answer.py); 3: the last non-empty <answer> tag (any case, spaces in the tag), hypotheses,
 # negations, questions and "17 or 18" are no stated answer, "### Answer" headings, digit-group commas inside an
 # expression, numbers wrapped in \text{...} or bold, \hspace/{}^\circ/^o/currency in \text or after the number,
-# "pct"/"percentage", magnitude words ("5 million") as factors, never units (answer.py).
+# "pct"/"percentage", magnitude words ("5 million") as factors, never units, {,} before 1-2 digits a decimal comma
+# (answer.py).
 SCORING_VERSION = 3
 
 logger = logging.getLogger(__name__)

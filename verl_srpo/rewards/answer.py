@@ -53,7 +53,10 @@ No answer found: the reply scores 0 with ``failure="no_answer"``.
   3.14159. Commas group digits in the strict form ``1,234`` / ``12,345,678.9`` (``{,}``, `` {,} `` and
   ``,\\!`` are commas): as the whole answer, or inside an expression (``x = 1,000``, ``472/10,000``,
   ``\\frac{1}{1{,}000}``) when every comma of the answer is such a group comma and the answer is not
-  bracketed (``(1,000)`` is a pair). Any other comma is a list separator (``1,2`` stays a pair, ``1,000, 2`` a list).
+  bracketed (``(1,000)`` is a pair). Any other comma is a list separator (``1,2`` stays a pair, ``1,000, 2``
+  a list). A braced comma ``{,}`` is never a list separator: before exactly three digits it groups
+  (``9{,}500`` is 9500), before any other number of digits it is the decimal comma of LaTeX typesetting
+  (``3{,}14`` is 3.14, ``0{,}5`` is 0.5).
 * *Units and signs*, taken off the end of an answer, repeatedly: text units (``\\text{...}``,
   ``\\mbox{...}``, ``\\textrm{...}`` holding words, optionally squared or cubed, or a quotient of two,
   ``\\text{km}/\\text{h}``); ``\\mathrm{...}`` and plain words from a list of common units (cm, m, kg,
@@ -221,6 +224,8 @@ _UNICODE = {"\u2212": "-", "\ufe63": "-", "\uff0d": "-", "\uff05": "%", "\u2009"
 _SPACE = (r"(?:\\[,;:! ]|\\(?:thinspace|medspace|thickspace|negthinspace|enspace|quad|qquad)(?![A-Za-z])"
           r"|\\hspace\*?\s*\{[^{}]*\}|~|\s)")
 _DIGIT_SPACE_RE = re.compile(rf"(?<=\d){_SPACE}+(?=\d)")
+# {,} before a digit run that is not a group of exactly three digits: a decimal comma (not "9{,}500")
+_DECIMAL_BRACE_COMMA_RE = re.compile(r"(?<=\d)\s*\{\s*,\s*\}\s*(?=\d(?:\d{3,}|\d?)(?!\d))")
 _COMMA_GROUPS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # a number written with comma groups inside a larger answer ("x = 1,000", "472/10,000", "\frac{1}{1,000}")
 _COMMA_NUMBER_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
@@ -303,7 +308,8 @@ def _unwrap(s: str) -> str:
 
 
 def _join_digit_groups(s: str) -> str:
-    s = re.sub(r"\s*\{,\}\s*", ",", s).replace(",\\!", ",")
+    s = _DECIMAL_BRACE_COMMA_RE.sub(".", s)  # "3{,}14" is 3.14: {,} is the decimal comma of LaTeX typesetting
+    s = re.sub(r"\s*\{\s*,\s*\}\s*", ",", s).replace(",\\!", ",")
     s = _DIGIT_SPACE_RE.sub("", s)
     compact = s.strip()
     if _COMMA_GROUPS_RE.fullmatch(compact):
