@@ -154,6 +154,12 @@ def test_stated_answers(reply, answer):
     ("<answer>\\boxed{17", None),                               # was "\\boxed{17": an unclosed box
     ("<answer>\\boxed{17}</answer>", "17"), ("<answer>The answer is \\boxed{17}</answer>", "17"),
     ("<answer>**Answer:** 17</answer>", "17"),
+    # an empty box is skipped as an empty tag is
+    ("\\boxed{17} so the final answer is \\boxed{}", "17"),          # was "": no answer
+    ("\\boxed{17} then \\boxed{ }", "17"),                           # was ""
+    ("The answer is 17. \\boxed{}", "17"),                            # was ""
+    ("\\boxed{}", None), ("<answer>\\boxed{}</answer>", None),
+    ("\\boxed{17} then \\boxed{18", None),                           # the last box never closed: no answer
 ])
 def test_answer_tags(reply, answer):
     assert extract_answer(reply) == answer

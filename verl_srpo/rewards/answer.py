@@ -13,7 +13,8 @@ fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.p
    tag is never closed (the model stopped right after its answer), the region runs to the end of the
    reply; a trailing partial ``</answer`` is dropped. Without ``<answer>``, the region is the whole reply.
 2. *Box.* In the region, the last ``\\boxed{...}`` / ``\\fbox{...}`` (braces balanced; ``\\boxed 5``
-   without braces takes one token). A box that is never closed is no answer.
+   without braces takes one token). A box that is never closed is no answer; an empty box
+   (``\\boxed{}``) is skipped for the box before it, as an empty tag is.
 3. *Stated answer.* Without a box, the last explicit answer statement of the region: "the answer is
    X" (also "must be", "has to be", "the answer to this problem is"), "final answer: X",
    "**Final Answer** X" or a heading "### Answer" alone on its line (X on that line or the next),
@@ -120,12 +121,22 @@ _HEDGE_RE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)  # "17 or 18": undec
 
 
 def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (braces balanced); None if absent or unclosed.
+    """Content of the last non-empty ``\\boxed{...}`` or ``\\fbox{...}`` (braces balanced); None if absent, or if
+    the last one is never closed. An empty box (``\\boxed{}``) is skipped, as an empty ``<answer>`` tag is.
 
     ``\\boxed 5`` (no braces) boxes one token, as in LaTeX."""
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
-        return None
+    end = len(text)
+    while True:
+        start = max(text.rfind("\\boxed", 0, end), text.rfind("\\fbox", 0, end))
+        if start < 0:
+            return None
+        content = _box_content(text, start)
+        if content is None or content.strip():
+            return content
+        end = start
+
+
+def _box_content(text: str, start: int) -> str | None:
     i = start + (6 if text.startswith("\\boxed", start) else 5)
     rest = text[i:]
     if not rest.lstrip().startswith("{"):
