@@ -117,7 +117,15 @@ def test_digit_groups(reply, gold, acc):
     ("The answer is $17$ or $18$.", None),                                    # was "17"
     ("The answer is 17 not 18.", "17"),                                       # was "17 not 18"
     ("The answer is $x \\le 3 \\text{ or } x \\ge 5$.", "x \\le 3 \\text{ or } x \\ge 5"),  # "or" in mathematics
+    ("Suppose that the final answer is 17.", None),
+    ("Let us check whether our computed answer is 17.", None),
+    ("If the correct answer is 17 then we are done", None),
+    ("It is not true that the answer is 17.", None), ("I doubt the answer is 17.", None),
     # what must still be read
+    ("If I'm not mistaken the answer is 17.", "17"),                          # an idiom that affirms
+    ("If I am not wrong the answer is 17", "17"),
+    ("If we do all of this the answer is 17.", "17"),                         # "if" does not govern the statement
+    ("Assuming everything is right the answer is 17.", "17"),
     ("If we add these, the answer is 17.", "17"),
     ("It's not hard, so the answer is 17.", "17"),
     ("It is not hard so the answer is 17.", "17"),

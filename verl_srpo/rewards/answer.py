@@ -23,9 +23,10 @@ fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.p
    "since", "which", "in", "not"); adverbs like "therefore"/"clearly" before it are skipped. A ``!``
    is kept (``17!`` may be a factorial). What the clause before the statement says counts (the clause
    starts after the last , ; : . ! ? line break, or "so"/"thus"/"therefore"/"and"/"but"/"then"): a
-   hypothesis ("if", "suppose", "assume", "whether", "maybe", "perhaps", "unless": "if the answer is
-   17, then ...") is no statement and the one before counts; a negation ("not", "n't", "never",
-   "doubt": "I don't think the answer is 17") retracts: no answer. An undecided X ("17?", "17 or 18",
+   hypothesis ("if", "suppose", "assume", "whether", "maybe", "perhaps", "unless" with at most two words
+   before the statement: "if the answer is 17, then ...", "check whether our final answer is 17") is no
+   statement and the one before counts; a negation ("not", "n't", "never", "doubt": "I don't think the
+   answer is 17"; not "if I'm not mistaken") retracts: no answer. An undecided X ("17?", "17 or 18",
    "either ...", "$17$ or $18$") is no answer. X
    must start like mathematics (a digit, sign, ``$``, ``\\``, bracket, or a lone letter such as
    ``x = 5`` or a choice ``B``) and be at most 100 characters, else there is no answer ("the answer
@@ -114,9 +115,12 @@ _PARTIAL_CLOSE_RE = re.compile(r"<\s*/?\s*(?:a(?:n(?:s(?:w(?:e(?:r\s*)?)?)?)?)?)
 # question ("if the answer is 17, ...", "suppose ...", "check whether ...") is no statement, a negation ("I don't
 # think the answer is 17", "it is not true that ...") retracts the answer.
 _CLAUSE_CUT_RE = re.compile(r"[,;:!?\n]|\.(?!\d)|\b(?:so|thus|therefore|hence|and|but|then)\b", re.IGNORECASE)
-_HYPOTHESIS_RE = re.compile(r"\b(?:if|suppose|supposing|assume|assuming|whether|maybe|perhaps|unless|in\s+case)\b",
-                            re.IGNORECASE)
-_NEGATION_RE = re.compile(r"\b(?:not|never|no\s+longer|doubt)\b|n[’']t\b", re.IGNORECASE)
+# the hypothesis word governs the statement: "if the answer is", "suppose that our final answer is" (at most two
+# words between), never "if I'm not mistaken the answer is" or "if we do all this the answer is"
+_HYPOTHESIS_RE = re.compile(r"\b(?:if|suppose|supposing|assume|assuming|whether|maybe|perhaps|unless|in\s+case)\s+"
+                            r"(?:that\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
+_NEGATION_RE = re.compile(r"\b(?:not|never|no\s+longer|doubt)\b(?!\s+(?:mistaken|wrong)\b)|n[’']t\b(?!\s+(?:mistaken|"
+                          r"wrong)\b)", re.IGNORECASE)  # "if I'm not mistaken" affirms
 _HEDGE_RE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)  # "17 or 18": undecided, no answer
 
 
