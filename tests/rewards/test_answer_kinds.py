@@ -26,6 +26,7 @@ from verl_srpo.rewards.math import score_math
     ("\\boxed{5{}^\\circ}", "5", 1),                          # was 0: an empty group before the degree
     ("\\boxed{50^{o}}", "50", 1),                            # was 0: a raised o written as a degree
     ("\\boxed{50^o}", "5", 0),
+    ("\\boxed{90{^\\circ}}", "90", 1), ("\\boxed{90\\deg}", "90", 1),     # was 0, 0
     ("\\boxed{–5}", "-5", 1),                                # was 0: an en dash before a number is a minus
     ("\\boxed{–5}", "5", 0),
     ("\\boxed{10 degrees}", "10", 1),                        # report: Khan "10 degrees" for 10

@@ -66,10 +66,10 @@ No answer found: the reply scores 0 with ``failure="no_answer"``.
   (``5^{\\text{th}}``); a currency sign before or after the number (``\\$``, ``€``, ``£``, ``¥``,
   ``\\textdollar``, ``USD``, or one in a text box, ``\\text{\\$}``; ``1,000.99€``); a percent sign (``\\%``,
   ``%``, "percent", "percentage", "pct", also in a text box; see below). A degree sign (``°``,
-  ``^\\circ``, ``^{\\circ}``, ``{}^\\circ``, ``^o``, ``\\degree``, with an optional C/F) is taken off only
-  when what is left is a number (``\\sin 30^\\circ`` keeps it, and math-verify reads it; ``x^o`` stays).
-  math-verify itself also drops some plain unit words when it parses (its own list), which this module
-  does not repeat.
+  ``^\\circ``, ``^{\\circ}``, ``{}^\\circ``, ``{^\\circ}``, ``^o``, ``\\degree``, ``\\deg``, with an optional
+  C/F) is taken off only when what is left is a number (``\\sin 30^\\circ`` keeps it, and math-verify reads
+  it; ``x^o`` stays). math-verify itself also drops some plain unit words when it parses (its own list),
+  which this module does not repeat.
 * *Magnitude words are factors, not units*: "hundred", "thousand", "million", "billion", "trillion"
   after a number (plain or in a text box) become ``\\cdot 10^{k}``: ``\\$5\\text{ million}`` is 5000000,
   never 5.
@@ -269,7 +269,8 @@ _UNIT_TAIL_RE = re.compile(
 _ORDINAL_TAIL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*(?:\\(?:text|mathrm)\s*\{)?(?:st|nd|rd|th)\}?\}?"
                               r"|\\(?:text|mathrm)\s*\{(?:st|nd|rd|th)\}|st|nd|rd|th)\s*$")
 _DEGREE_TAIL_RE = re.compile(rf"{_SPACE}*(?:\{{\s*\}})?(?:°|\^\s*\\circ|\^\s*\{{\s*\\circ\s*\}}|\\degree|\\textdegree"
-                             rf"|\^\s*o|\^\s*\{{\s*o\s*\}}|\\text\s*\{{\s*°\s*\}})"
+                             rf"|\^\s*o|\^\s*\{{\s*o\s*\}}|\\text\s*\{{\s*°\s*\}}"
+                             rf"|\{{\s*\^\s*\{{?\s*\\circ\s*\}}?\s*\}}|\\deg(?![A-Za-z]))"
                              rf"\s*(?:\\(?:text|mathrm)\s*\{{\s*[CF]\s*\}}|[CF])?\s*$")
 _PERCENT_TAIL_RE = re.compile(rf"{_SPACE}*(?:\\%|%|\\(?:text|mbox|textrm)\s*\{{\s*(?:\\?%|percent|percentage|pct)\s*\}}"
                               rf"|(?<![A-Za-z])(?:percent|percentage|pct)\b)\s*$")
