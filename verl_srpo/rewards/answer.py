@@ -260,7 +260,7 @@ _UNIT_WORDS = (
     "degrees?|deg|radians?|rad|USD|EUR|GBP"
 )
 _POWER = r"(?:\s*\^\s*\{?\s*[23]\s*\}?|[²³])?"
-_TEXT_UNIT = rf"\\(?:text|mbox|textrm|textnormal|textit|textbf|mathrm)\s*\{{[\s~]*[A-Za-z][A-Za-z .'/-]*\}}{_POWER}"
+_TEXT_UNIT = rf"\\(?:text|mbox|textrm|textnormal|textit|textbf)\s*\{{[\s~]*[A-Za-z][A-Za-z .'/-]*\}}{_POWER}"
 _UNIT_TAIL_RE = re.compile(
     rf"(?<=\S){_SPACE}*(?:{_TEXT_UNIT}(?:\s*/\s*{_TEXT_UNIT})?"  # \text{ cm}^2, \text{km}/\text{h}
     rf"|\\mathrm\s*\{{\s*(?:{_UNIT_WORDS}|[mgsLh])\s*\}}{_POWER}"
