@@ -12,6 +12,8 @@ fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.p
    or an opening tag the reply stops at) does not hide it, and only empty tags mean no answer. If the
    tag is never closed (the model stopped right after its answer), the region runs to the end of the
    reply; a trailing partial ``</answer`` is dropped. Without ``<answer>``, the region is the whole reply.
+   End-of-sequence tokens left at the end of the decoded reply (``<|im_end|>``, ``<|endoftext|>``,
+   ``</s>``) are dropped first.
 2. *Box.* In the region, the last ``\\boxed{...}`` / ``\\fbox{...}`` (braces balanced; ``\\boxed 5``
    without braces takes one token). A box that is never closed is no answer; an empty box
    (``\\boxed{}``) is skipped for the box before it, as an empty tag is.
@@ -108,6 +110,8 @@ _SENTENCE_END_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|。|;|\?|,\s+[A-Za-z]
                               r"i\.e\.)\b")
 _LOOSE_DELIMITERS_RE = re.compile(r"^(?:\\\[|\\\(|\$)+|(?:\\\]|\\\)|\$)+$")  # a math span cut open at the line end
 _MATHLIKE_RE = re.compile(r"[-+−\d.$\\(\[{√π∞]|[A-Za-z](?![A-Za-z])")
+# end-of-sequence tokens left at the end of a decoded reply ("<|im_end|>", "<｜end▁of▁sentence｜>", "</s>")
+_END_TOKENS_RE = re.compile(r"(?:\s*(?:<[|｜][A-Za-z_▁]{1,30}[|｜]>|</s>|<eos>))+\s*$")
 _OPEN_TAG_RE = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
 _CLOSE_TAG_RE = re.compile(r"<\s*/\s*answer\s*>", re.IGNORECASE)
 _PARTIAL_CLOSE_RE = re.compile(r"<\s*/?\s*(?:a(?:n(?:s(?:w(?:e(?:r\s*)?)?)?)?)?)?>?\s*$", re.IGNORECASE)
@@ -219,7 +223,7 @@ def extract_answer(reply: str) -> str | None:
     """The final answer of a reply (module docstring, "Where the answer is"), or None."""
     if not isinstance(reply, str):
         return None
-    region, kind = answer_region(reply)
+    region, kind = answer_region(_END_TOKENS_RE.sub("", reply))
     boxed = last_boxed(region)
     if boxed is not None:
         return boxed
