@@ -165,7 +165,7 @@ def test_stated_answers(reply, answer):
     ("<answer>**Answer:** 17</answer>", "17"),
     # end-of-sequence tokens left in the decoded text
     ("<answer>17<|im_end|>", "17"), ("<answer>17 <|im_end|><|endoftext|>", "17"),  # was "17<|im_end|>", ...
-    ("<answer>17<｜end▁of▁sentence｜>", "17"), ("<answer>17</s>", "17"),          # was "17<｜end▁of▁sentence｜>", "17"
+    ("<answer>17<｜end▁of▁sentence｜>", "17"), ("<answer>17</s>", "17"),  # was "17<｜end▁of▁sentence｜>"
     ("The answer is 17.<|im_end|>", "17"),                                     # was "17.<|im_end|>"
     # an empty box is skipped as an empty tag is
     ("\\boxed{17} so the final answer is \\boxed{}", "17"),          # was "": no answer
