@@ -113,9 +113,11 @@ def test_digit_groups(reply, gold, acc):
     ("The answer is 17. Wait, I do not think the answer is 17.", None),        # was "17"
     ("The answer is 17? Let me verify.", None),                               # was "17? Let me verify"
     ("Is the answer 17? Yes, the answer is 17.", "17"),
-    ("The answer is 17 or 18.", None),                                        # was "17 or 18": undecided
-    ("the answer is either 17 or 18", None),
-    ("The answer is $17$ or $18$.", None),                                    # was "17"
+    ("The answer is 17 or 18.", "17 or 18"),                                  # alternatives stay together
+    ("the answer is either 17 or 18", None),                                  # not mathematics
+    ("The answer is $17$ or $18$.", "17 \\text{ or } 18"),                   # was "17": one alternative dropped
+    ("The answer is $x=1$ or $x = 2$.", "x=1 \\text{ or } x = 2"),           # was "x=1"
+    ("The answer is $17$ orange", "17"),
     ("The answer is 17 not 18.", "17"),                                       # was "17 not 18"
     ("The answer is $x \\le 3 \\text{ or } x \\ge 5$.", "x \\le 3 \\text{ or } x \\ge 5"),  # "or" in mathematics
     ("Suppose that the final answer is 17.", None),
@@ -179,12 +181,16 @@ def test_answer_tags(reply, answer):
 
 
 @pytest.mark.parametrize("reply, gold, acc", [
+    ("The answer is $17$ or $18$.", "17", 0),                   # was 1: one of two alternatives is no answer
+    ("The answer is 17 or 18.", "17", 0),                       # math-verify reads a set
+    ("The answer is $x=1$ or $x=2$.", "1, 2", 1),               # was 0: both roots
+    ("The answer is x = 1 or x = 2.", "1, 2", 1),
     ("<answer>\n**17**\n</answer>", "17", 1),                   # was 0: bold around the bare answer
     ("<answer>\\boxed{17", "17", 0),                            # was 1
     ("<answer>17</answer> <answer></answer>", "17", 1),         # was 0
     ("<ANSWER>17</ANSWER>", "17", 1),                           # was 0
 ])
-def test_answer_tags_scored(reply, gold, acc):
+def test_scored_end_to_end(reply, gold, acc):
     assert score_math(reply, gold)["acc"] == acc
 
 

@@ -28,8 +28,9 @@ fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.p
    hypothesis ("if", "suppose", "assume", "whether", "maybe", "perhaps", "unless" with at most two words
    before the statement: "if the answer is 17, then ...", "check whether our final answer is 17") is no
    statement and the one before counts; a negation ("not", "n't", "never", "doubt": "I don't think the
-   answer is 17"; not "if I'm not mistaken") retracts: no answer. An undecided X ("17?", "17 or 18",
-   "either ...", "$17$ or $18$") is no answer. X
+   answer is 17"; not "if I'm not mistaken") retracts: no answer. A questioned X ("the answer is 17?")
+   is no answer. Alternatives stay together, as math-verify reads them (a set, which a single gold
+   never matches): "17 or 18" is kept whole, and "$x=1$ or $x=2$" is ``x=1 \\text{ or } x=2``. X
    must start like mathematics (a digit, sign, ``$``, ``\\``, bracket, or a lone letter such as
    ``x = 5`` or a choice ``B``) and be at most 100 characters, else there is no answer ("the answer
    is not 5"). A mention with nothing after it ("I trust this final answer.") is skipped for the
@@ -105,6 +106,8 @@ _STATEMENT_RE = re.compile(
 )
 _LEAD_RE = re.compile(r"(?:[\s*:：]|\b(?:[a-z]+ly|therefore|thus|hence|indeed|just|then|now|so)\b)*", re.IGNORECASE)
 _MATH_SPANS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
+_MATH_SPAN_OPEN = re.compile(r"\$\$|\\\[|\\\(|\$")
+_MATH_SPAN_CLOSE = re.compile(r"\$\$|\\\]|\\\)|\$")
 _SENTENCE_END_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|。|;|\?|,\s+[A-Za-z]{2,}|\n|\s+(?:because|since|which|"
                               r"where|when|as|so|but|for|from|by|if|then|after|using|with|in|of|meaning|not|"
                               r"i\.e\.)\b")
@@ -125,7 +128,7 @@ _HYPOTHESIS_RE = re.compile(r"\b(?:if|suppose|supposing|assume|assuming|whether|
                             r"(?:that\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 _NEGATION_RE = re.compile(r"\b(?:not|never|no\s+longer|doubt)\b(?!\s+(?:mistaken|wrong)\b)|n[’']t\b(?!\s+(?:mistaken|"
                           r"wrong)\b)", re.IGNORECASE)  # "if I'm not mistaken" affirms
-_HEDGE_RE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)  # "17 or 18": undecided, no answer
+_OR_SPAN_RE = re.compile(r"\s*or\s+(?=\$|\\\(|\\\[)", re.IGNORECASE)  # "$x=1$ or $x=2$": alternatives
 
 
 def last_boxed(text: str) -> str | None:
@@ -190,6 +193,24 @@ def _clause_before(text: str, end: int) -> str:
     return before[cuts[-1].end():] if cuts else before
 
 
+def _stated_value(rest: str) -> tuple[str, bool]:
+    """(X, questioned) of the text after "the answer is": a math span (spans joined by "or" kept together as
+    alternatives), else the rest of the sentence."""
+    spans, at = [], 0
+    while (span := _math_span(rest[at:])) is not None:
+        spans.append(span)
+        at += len(_MATH_SPAN_OPEN.match(rest[at:]).group()) + len(span)
+        at += len(_MATH_SPAN_CLOSE.match(rest[at:]).group())
+        joined = _OR_SPAN_RE.match(rest[at:])
+        if not joined:
+            break
+        at += joined.end()
+    if spans:
+        return " \\text{ or } ".join(s.strip() for s in spans), False
+    cut = _SENTENCE_END_RE.search(rest)
+    return (rest[: cut.start()] if cut else rest), bool(cut) and cut.group() == "?"
+
+
 def stated_answer(text: str) -> str | None:
     """X of the last "the answer is X" / "final answer: X" statement in ``text`` (module docstring, rule 3).
 
@@ -203,18 +224,12 @@ def stated_answer(text: str) -> str | None:
             continue  # "if the answer is 17, then ...": a hypothesis, not a statement
         rest = text[match.end():]
         rest = rest[_LEAD_RE.match(rest).end():]  # bold markers, colons, blank space, "therefore", "clearly", ...
-        value = _math_span(rest)
-        if value is not None:
-            undecided = bool(_HEDGE_RE.match(rest[len(value) + 2:].lstrip(" $\\)]*")))  # "$17$ or $18$"
-        else:
-            cut = _SENTENCE_END_RE.search(rest)
-            value = rest[: cut.start()] if cut else rest
-            undecided = (bool(cut) and cut.group() == "?") or bool(_HEDGE_RE.search(value))  # "17?", "17 or 18"
+        value, question = _stated_value(rest)
         value = _LOOSE_DELIMITERS_RE.sub("", value.strip().strip("*").strip()).strip()
         if not value:
             continue
-        if undecided:
-            return None  # a question or a choice left open: not decided
+        if question:
+            return None  # "the answer is 17?": not decided
         return value if len(value) <= MAX_STATED and _MATHLIKE_RE.match(value) else None
     return None
 
