@@ -61,6 +61,7 @@ def test_wrappers_stay_on_what_is_not_a_number():
     assert clean("x^o").text == "x^o"                       # not a number: no degree taken off
     assert clean("1–5").text == "1–5"                        # an en dash between numbers is a range, left alone
     assert clean("**17**").text == "17" and clean("__17__").text == "17"
+    assert clean("**17** and **18**").text == "**17** and **18**"  # two bold spans: not one wrapper
 
 
 # --- spacing and commas as digit-group separators ----------------------------------------------------------------

@@ -266,7 +266,7 @@ _COMMA_NUMBER_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 _BRACKETED_RE = re.compile(r"^\s*(?:\\left\s*)?(?:[(\[]|\\\{|\\langle)")  # a tuple, interval, set: commas separate
 _TEXT_WRAPPED_RE = re.compile(r"^\\(?:text|textrm|mbox|textnormal|mathrm)\s*\{(?P<body>\s*(?:[-+\d.]|\\\$|\$|€|£|¥)"
                               r"[^{}]*(?:\{[^{}]*\}[^{}]*)*)\}$")
-_BOLD_RE = re.compile(r"^(\*\*|__)(?P<body>.+)\1$", re.DOTALL)
+_BOLD_RE = re.compile(r"^(\*\*|__)(?P<body>(?:(?!\1).)+)\1$", re.DOTALL)
 # Plain words taken as units after a number. Single letters (m, s, g, h, L) count only inside \text/\mathrm:
 # "2m" or "3 n" may be a product with a variable.
 _UNIT_WORDS = (
