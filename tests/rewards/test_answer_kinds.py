@@ -195,8 +195,29 @@ def test_scored_end_to_end(reply, gold, acc):
     assert score_math(reply, gold)["acc"] == acc
 
 
-@pytest.mark.parametrize("reply", [None, 17, b"<answer>1", "<answer>" * 1000, "\\boxed{" * 1000, "the answer is " * 500,
-                                   "<answer>" + "{" * 5000, "1" + "\\," * 5000 + "0", "1," * 3000 + "000"])
+# Degenerate replies (a model repeating one token to the length limit). Each is scored at once, never raises, and
+# is wrong; before MAX_ANSWER and the tail-only end-token scan, the boxes of repeated spaces or units took seconds to
+# minutes (the normalisation's end-anchored patterns are quadratic in a long run) and 20000 end tokens ~40 s.
+DEGENERATE = {
+    "spaces in a box": "\\boxed{1" + "\\, " * 20000 + "0}",
+    "units in a box": "\\boxed{5" + " cm" * 20000 + "}",
+    "blank box": "\\boxed{1" + " " * 20000 + "7}",
+    "end tokens": "<answer>17" + "<|im_end|>" * 20000 + "x",
+    "empty boxes": "\\boxed{}" * 20000,
+    "open tags": "<answer>" * 1000, "open boxes": "\\boxed{" * 1000, "statements": "the answer is " * 500,
+    "braces": "<answer>" + "{" * 5000, "commas": "\\boxed{" + "1," * 3000 + "000}",
+}
+
+
+@pytest.mark.parametrize("reply", [None, 17, b"<answer>1", *DEGENERATE.values()],
+                         ids=["None", "int", "bytes", *DEGENERATE])
 def test_never_raises(reply):
     out = score_math(reply, "17")
     assert out["acc"] == 0 and isinstance(out["pred"], str)
+
+
+def test_an_answer_over_max_answer_is_wrong():
+    from verl_srpo.rewards.answer import MAX_ANSWER, fast_match
+
+    assert fast_match("1" + " " * (MAX_ANSWER - 2) + "7", "17") is True     # within the bound: digit groups join
+    assert fast_match("1" + " " * MAX_ANSWER + "7", "17") is False          # over it: wrong, no work

@@ -81,6 +81,10 @@ No answer found: the reply scores 0 with ``failure="no_answer"``.
   0.45). A bare number is never rescaled, and two percentages compare as numbers.
 * *Degrees are a unit*: ``90^\\circ`` is 90; no conversion to radians.
 
+An answer of the reply over 1,000 characters (``MAX_ANSWER``) is wrong without further work: no gold
+answer is that long, and a degenerate box (thousands of ``\\,`` or units) would cost seconds of
+normalisation per reply.
+
 The cleaned answers then go to the exact path (equal strings; two rationals, i.e. integers, decimals,
 ``\\frac{a}{b}`` and ``a/b``, compare as exact fractions) and, when that cannot decide, to math-verify.
 """
@@ -93,6 +97,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 MAX_STATED = 100  # characters of a stated answer, or of the bare content of an unclosed <answer>
+MAX_ANSWER = 1000  # characters of an answer that can be right (module docstring, "What the answer says")
+_BOX_RE = re.compile(r"\\boxed|\\fbox")
 
 # --- where the answer is -----------------------------------------------------------------------------------------
 
@@ -114,7 +120,7 @@ _SENTENCE_END_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|。|;|\?|,\s+[A-Za-z]
 _LOOSE_DELIMITERS_RE = re.compile(r"^(?:\\\[|\\\(|\$)+|(?:\\\]|\\\)|\$)+$")  # a math span cut open at the line end
 _MATHLIKE_RE = re.compile(r"[-+−\d.$\\(\[{√π∞]|[A-Za-z](?![A-Za-z])")
 # end-of-sequence tokens left at the end of a decoded reply ("<|im_end|>", "<｜end▁of▁sentence｜>", "</s>")
-_END_TOKENS_RE = re.compile(r"(?:\s*(?:<[|｜][A-Za-z_▁]{1,30}[|｜]>|</s>|<eos>))+\s*$")
+_END_TOKEN_RE = re.compile(r"(?:<[|｜][A-Za-z_▁]{1,30}[|｜]>|</s>|<eos>)\s*$")
 _OPEN_TAG_RE = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
 _CLOSE_TAG_RE = re.compile(r"<\s*/\s*answer\s*>", re.IGNORECASE)
 _PARTIAL_CLOSE_RE = re.compile(r"<\s*/?\s*(?:a(?:n(?:s(?:w(?:e(?:r\s*)?)?)?)?)?)?>?\s*$", re.IGNORECASE)
@@ -136,15 +142,11 @@ def last_boxed(text: str) -> str | None:
     the last one is never closed. An empty box (``\\boxed{}``) is skipped, as an empty ``<answer>`` tag is.
 
     ``\\boxed 5`` (no braces) boxes one token, as in LaTeX."""
-    end = len(text)
-    while True:
-        start = max(text.rfind("\\boxed", 0, end), text.rfind("\\fbox", 0, end))
-        if start < 0:
-            return None
-        content = _box_content(text, start)
+    for box in reversed(list(_BOX_RE.finditer(text))):
+        content = _box_content(text, box.start())
         if content is None or content.strip():
             return content
-        end = start
+    return None
 
 
 def _box_content(text: str, start: int) -> str | None:
@@ -234,11 +236,24 @@ def stated_answer(text: str) -> str | None:
     return None
 
 
+def _drop_end_tokens(reply: str) -> str:
+    """``reply`` without the end-of-sequence tokens at its end; each is looked for in the last characters only, so
+    that a reply of thousands of them costs linear time."""
+    end = len(reply)
+    while True:
+        while end and reply[end - 1].isspace():
+            end -= 1
+        m = _END_TOKEN_RE.search(reply, max(0, end - 40), end)
+        if m is None:
+            return reply[:end]
+        end = m.start()
+
+
 def extract_answer(reply: str) -> str | None:
     """The final answer of a reply (module docstring, "Where the answer is"), or None."""
     if not isinstance(reply, str):
         return None
-    region, kind = answer_region(_END_TOKENS_RE.sub("", reply))
+    region, kind = answer_region(_drop_end_tokens(reply))
     boxed = last_boxed(region)
     if boxed is not None:
         return boxed
@@ -359,7 +374,10 @@ def _is_number(s: str) -> bool:
 
 
 def clean(answer: str) -> Cleaned:
-    """``answer`` with delimiters, units, currency and ordinal signs taken off and digit groups joined."""
+    """``answer`` with delimiters, units, currency and ordinal signs taken off and digit groups joined (an answer
+    over :data:`MAX_ANSWER` characters only loses its delimiters: the rules' work stays bounded)."""
+    if len(answer) > MAX_ANSWER:
+        return Cleaned(_strip_delimiters(answer))
     s = _strip_delimiters("".join(_UNICODE.get(ch, ch) for ch in answer))
     s = re.sub(r"^\u2013\s*(?=[\d.])", "-", s)  # a leading en dash before a number is a minus sign
     s = _unwrap(s)
@@ -422,6 +440,8 @@ def fast_match(pred: str, gold: str) -> bool | None:
 
     Equal canonical strings match; two rationals compare as exact values ("033" == "33",
     "\\frac{2}{4}" == "0.5", "2\\,500" == "2,500" == "2500"), with both readings of a one-sided percent."""
+    if len(pred) > MAX_ANSWER:
+        return False  # no gold answer is that long (a degenerate box of repeated spaces, units, ...)
     p, g = clean(pred), clean(gold)
     pc, gc = canonical(p.text), canonical(g.text)
     if not pc or not gc:
