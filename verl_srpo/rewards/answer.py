@@ -3,7 +3,8 @@
 Used by :mod:`verl_srpo.rewards.math`; math-verify does the symbolic part there. Each rule below is a
 class of replies that public reports against verl, math-verify and other RL stacks describe; each is
 decided with SRPO's data in mind (AIME answers are integers 0-999; the training data also has
-fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.py``.
+fractions, radicals and expressions) and tested in ``tests/rewards/test_answer.py`` and
+``tests/rewards/test_answer_kinds.py``.
 
 **Where the answer is** (:func:`extract_answer`):
 
