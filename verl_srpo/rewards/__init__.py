@@ -52,8 +52,12 @@ __all__ = ["SCORING_VERSION", "compute_score", "resolve_domain", "score_code", "
 # is recorded in an evaluation's results.json (grader.scoring_version, for AIME and the LCB judge) and is
 # the AIME lm-eval task's metadata.version (eval/tasks/aime24_avg32.yaml; tests/eval/test_lm_eval_task.py checks).
 # 1: the first rules; 2: answers in unclosed <answer> tags and in "the answer is X", units, percent, digit
-# groups (verl_srpo/rewards/answer.py).
-SCORING_VERSION = 2
+# groups (verl_srpo/rewards/answer.py); 3: the last non-empty <answer> tag (any case, spaces in the tag) and box,
+# end-of-sequence tokens dropped, hypotheses, negations and questions are no stated answer, "$17$ or $18$" stays
+# whole, "### Answer" headings, digit-group commas inside an expression, numbers wrapped in \text{...} or bold,
+# \hspace/{}^\circ/^o/\deg/currency in \text or after the number, "pct"/"percentage", magnitude words ("5 million")
+# as factors, never units, {,} before 1-2 digits a decimal comma, an answer over 1000 characters wrong (answer.py).
+SCORING_VERSION = 3
 
 logger = logging.getLogger(__name__)
 _WARNED: set[tuple[str, str]] = set()
