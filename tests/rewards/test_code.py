@@ -144,6 +144,15 @@ def test_sample_output_after_the_program_scores_1():
     assert score_code(listed, TESTS, timeout_s=5)["acc"] == 1
 
 
+def test_a_correct_answer_larger_than_the_output_limit_is_not_cut():
+    big = "".join(f"{i}\n" for i in range(40_000))  # 228,890 bytes
+    tests = {"inputs": [""], "outputs": [big]}
+    code = "import sys\nsys.stdout.write(''.join(f'{i}\\n' for i in range(40000)))\n"
+    assert score_code(fenced(code), tests, timeout_s=5, output_bytes=64 << 10)["acc"] == 1
+    flood = "import sys\nsys.stdout.write('x' * (4 << 20))\n"  # far past 2 x expected + 1 MiB: still cut
+    assert score_code(fenced(flood), tests, timeout_s=5, output_bytes=64 << 10)["failure"] == "output_limit"
+
+
 def test_crlf_reply_scores_like_its_lf_twin():
     reply = fenced(ADD).replace("\n", "\r\n")
     assert score_code(reply, TESTS, timeout_s=5) == {"acc": 1, "pass_frac": 1.0, "failure": "none", "n_tests": 3}

@@ -45,6 +45,9 @@ info string, else the last one; so a sample run or an expected output shown afte
 a ```` ```python\r\n```` fence is found, and the body of a fence indented at the start of its line (in a list
 item) loses that indentation, as in CommonMark.
 
+The sandbox's output limit (:class:`verl_srpo.rewards.sandbox.Limits`, 4 MiB per test) is raised for a program
+whose tests expect more, to twice the largest expected stdout plus 1 MiB: a correct large answer is never cut.
+
 A reply scores ``acc`` 1 only if every test passes. ``failure`` is the kind of the first failing
 test: "none", "no_code", "wrong_answer", "runtime_error", "timeout", "memory", "output_limit",
 "compile_error", "sandbox_error" or "bad_ground_truth".
@@ -227,6 +230,15 @@ def return_matches(got_json: str, expected) -> bool:
     return _same_return(got_json, expected_value(expected))
 
 
+def _limits_for(outputs: list, fn_name: str | None, limits: Limits) -> Limits:
+    """``limits`` with room for the expected stdout: the output limit becomes twice the largest expected output
+    plus 1 MiB when that is more, so a program printing the right (large) answer is never cut at the limit."""
+    if fn_name is not None:
+        return limits
+    need = 2 * max(len(o.encode("utf-8", "surrogatepass")) for o in outputs) + (1 << 20)
+    return dataclasses.replace(limits, output_bytes=need) if need > limits.output_bytes else limits
+
+
 def score_code(solution_str: str, tests, max_tests: int = 0, *, extracted: bool = False, per_test: bool = False,
                **limits) -> dict:
     """Score a reply against its tests.
@@ -258,7 +270,7 @@ def score_code(solution_str: str, tests, max_tests: int = 0, *, extracted: bool 
     if code is None:
         out = {"acc": 0, "pass_frac": 0.0, "failure": "no_code", "n_tests": len(inputs)}
         return {**out, "per_test": []} if per_test else out
-    runs = run_program(code, inputs, fn_name, Limits(**limits))  # parse_tests gave each input in run form
+    runs = run_program(code, inputs, fn_name, _limits_for(outputs, fn_name, Limits(**limits)))  # inputs in run form
     passed, failure, kinds = 0, "none", []
     for run, expected in zip(runs, outputs):
         if run.status == "ok":
