@@ -306,9 +306,9 @@ def _audit_guard(scratch):
             if writes and not isinstance(path, int) and ".." in os.fsdecode(path).split("/") and \
                     not os.path.isabs(path):  # the event hides dir_fd: a relative ".." may start elsewhere
                 raise PermissionError("writes through a relative '..' path are disabled")
-            if not isinstance(path, int) and os.path.isdir(path) and not inside(path):
-                # a directory descriptor outside scratch would let dir_fd= calls reach files there: the "open"
-                # audit event does not carry dir_fd
+            if mode is None and not isinstance(path, int) and os.path.isdir(path) and not inside(path):
+                # os.open (mode None; open() refuses directories itself): a directory descriptor outside scratch
+                # would let dir_fd= calls reach files there, and the "open" audit event does not carry dir_fd
                 raise PermissionError("opening a directory outside the scratch directory is disabled")
         elif event in PATH_EVENTS and not paths_inside(event, args):
             raise PermissionError(f"{event} outside the scratch directory is disabled")
