@@ -126,6 +126,10 @@ def test_fences_of_every_shape(reply, code):
     ("```python\nprint(0)\n```\nFixed:\n```python\nprint(1)\n```\n```\n1\n```", "print(1)\n"),  # last Python one
     ("```\nprint(0)\n```\n```\nprint(1)\n```", "print(1)\n"),            # untagged only: the last one
     ("```cpp\nint main() {}\n```", "int main() {}\n"),                    # no Python, no untagged: the last one
+    # the answer (after </think>) first: a Python-tagged draft in the reasoning never wins over the answer's block
+    ("<think>```python\nprint(0)\n```</think><answer>```\nprint(1)\n```</answer>", "print(1)\n"),
+    ("<think>```python\nprint(0)\n```</think><answer>```python\nprint(1)\n```\n```\n1\n```</answer>", "print(1)\n"),
+    ("<think>```python\nprint(1)\n```</think><answer>It prints 1.</answer>", "print(1)\n"),  # none in the answer
     # a fence indented in a list item: its body loses the fence's indentation (CommonMark)
     ("1. The code:\n   ```python\n   def f():\n       return 1\n   print(f())\n   ```\n",
      "def f():\n    return 1\nprint(f())\n"),

@@ -52,10 +52,10 @@ __all__ = ["SCORING_VERSION", "compute_score", "resolve_domain", "score_code", "
 # is recorded in an evaluation's results.json (grader.scoring_version, for AIME and the LCB judge) and is
 # the AIME lm-eval task's metadata.version (eval/tasks/aime24_avg32.yaml; tests/eval/test_lm_eval_task.py checks).
 # 1: the first rules; 2: answers in unclosed <answer> tags and in "the answer is X", units, percent, digit
-# groups (verl_srpo/rewards/answer.py); 3: the program is the last Python-tagged fenced block (then the last
-# untagged, then the last), an indented fence's body dedented, the output limit raised to fit twice the expected
-# stdout (verl_srpo/rewards/code.py); programs may use
-# multiprocessing (a private /dev/shm) and import modules they write into scratch (verl_srpo/rewards/_runner.py).
+# groups (verl_srpo/rewards/answer.py); 3: the program is the last Python-tagged fenced block of the answer (after
+# </think>; then the last untagged, then the last), an indented fence's body dedented, the output limit raised to
+# fit twice the expected stdout (verl_srpo/rewards/code.py); programs may use multiprocessing (a private
+# /dev/shm) and import modules they write into scratch (verl_srpo/rewards/_runner.py).
 SCORING_VERSION = 3
 
 logger = logging.getLogger(__name__)

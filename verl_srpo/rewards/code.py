@@ -41,7 +41,8 @@ exception in the reward would kill the training step.
 The code is a fenced block (```` ``` ```` or ``~~~``): the last one whose info string names Python
 (``python``, ``py``, ``Python3``, ``py3``, ``pypy``, ``{.python}``, ``python:main.py``...), else the last one with no
 info string, else the last one; so a sample run or an expected output shown after the program (```` ```text ````,
-```` ``` ````) is never taken for it. Windows (CRLF) and old Mac (CR) line endings are read as newlines first, so
+```` ``` ````) is never taken for it. Blocks after the last ``</think>`` (the answer) come first: a draft tagged
+Python in the reasoning never wins over the answer's program; a reply whose answer has no block falls back to all. Windows (CRLF) and old Mac (CR) line endings are read as newlines first, so
 a ```` ```python\r\n```` fence is found, and the body of a fence indented at the start of its line (in a list
 item) loses that indentation, as in CommonMark.
 
@@ -69,14 +70,17 @@ SCHEMA = '{"inputs": [...], "outputs": [...], "fn_name": null | "name"}'
 
 
 def extract_code(reply: str) -> str | None:
-    """The program of a reply (module docstring): the body of the last fenced block tagged as Python, else of the
-    last untagged one, else of the last one; an indented fence's body loses that indentation. None when there is
-    no block."""
+    """The program of a reply (module docstring): among the fenced blocks after the last ``</think>`` (all blocks when
+    none is), the body of the last one tagged as Python, else of the last untagged one, else of the last one; an
+    indented fence's body loses that indentation. None when there is no block."""
     if not isinstance(reply, str):
         return None
-    blocks = FENCE_RE.findall(reply.replace("\r\n", "\n").replace("\r", "\n"))
-    if not blocks:
+    text = reply.replace("\r\n", "\n").replace("\r", "\n")
+    matches = list(FENCE_RE.finditer(text))
+    if not matches:
         return None
+    answer = text.rfind("</think>")  # drafts in the reasoning never win over a block in the answer
+    blocks = [m.groups() for m in matches if m.start(2) > answer] or [m.groups() for m in matches]
     python = [b for b in blocks if _is_python_tag(b[2])]
     untagged = [b for b in blocks if not b[2].strip()]
     indent, _, _, body = (python or untagged or blocks)[-1]
