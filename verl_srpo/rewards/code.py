@@ -42,7 +42,8 @@ The code is a fenced block (```` ``` ```` or ``~~~``): the last one whose info s
 (``python``, ``py``, ``Python3``, ``py3``, ``pypy``, ``{.python}``, ``python:main.py``...), else the last one with no
 info string, else the last one; so a sample run or an expected output shown after the program (```` ```text ````,
 ```` ``` ````) is never taken for it. Blocks after the last ``</think>`` (the answer) come first: a draft tagged
-Python in the reasoning never wins over the answer's program; a reply whose answer has no block falls back to all. Windows (CRLF) and old Mac (CR) line endings are read as newlines first, so
+Python in the reasoning never wins over the answer's program; a reply whose answer has no block falls back to all.
+Windows (CRLF) and old Mac (CR) line endings are read as newlines first, so
 a ```` ```python\r\n```` fence is found, and the body of a fence indented at the start of its line (in a list
 item) loses that indentation, as in CommonMark.
 

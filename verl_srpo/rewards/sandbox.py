@@ -100,9 +100,10 @@ _WARM_LOCK = threading.Lock()
 FALLBACK_WARNING = (
     "sandbox: no pid/net/mount namespaces here (needs root and util-linux unshare), using the fallback. It keeps the "
     "rlimits, a clean environment, a seccomp filter (no exec of any program, no sockets, no ptrace, no FIFOs, no pidfd "
-    "signals) and a Python audit hook (no ctypes, no file changes outside scratch, also through a descriptor or dir_fd, "
-    "no sqlite3/dbm/readline/shared_memory, no signals to other processes). It does NOT hide files: whatever this uid "
-    "can read stays readable (when not root: /proc/<pid>/environ of your processes, secrets included). Native code a "
+    "signals) and a Python audit hook (no ctypes, no file changes outside scratch, also through a descriptor or "
+    "dir_fd, no sqlite3/dbm/readline/shared_memory, no signals to other processes). It does NOT hide files: "
+    "whatever this uid can read stays readable (when not root: /proc/<pid>/environ of your processes, secrets "
+    "included). Native code a "
     "program writes and loads as an extension module escapes the audit hook (not seccomp). multiprocessing's "
     "semaphores are made in the host's /dev/shm. When not root, setsid() daemons may outlive a run. Run as root with "
     "unshare, or set VERL_SRPO_SANDBOX=namespaces to require it. "
