@@ -115,6 +115,48 @@ def test_fences_of_every_shape(reply, code):
     assert extract_code(reply) == code
 
 
+@pytest.mark.parametrize("reply, code", [
+    # the program, then its sample run or expected output in a later block: the Python block is the program
+    ("```python\nprint(1)\n```\nOutput:\n```\n3\n```", "print(1)\n"),
+    ("```py\nprint(1)\n```\n```text\n3\n```\n```bash\npython3 main.py < in.txt\n```", "print(1)\n"),
+    ("```Python3\nprint(1)\n```\n~~~\n3\n~~~", "print(1)\n"),
+    ("```python:main.py\nprint(1)\n```\n```\n3\n```", "print(1)\n"),
+    ("```{.python}\nprint(1)\n```\n```\n3\n```", "print(1)\n"),
+    ("```\nprint(1)\n```\n```text\n3\n```", "print(1)\n"),            # no Python tag: the last untagged block
+    ("```python\nprint(0)\n```\nFixed:\n```python\nprint(1)\n```\n```\n1\n```", "print(1)\n"),  # last Python one
+    ("```\nprint(0)\n```\n```\nprint(1)\n```", "print(1)\n"),            # untagged only: the last one
+    ("```cpp\nint main() {}\n```", "int main() {}\n"),                    # no Python, no untagged: the last one
+    # the answer (after </think>) first: a Python-tagged draft in the reasoning never wins over the answer's block
+    ("<think>```python\nprint(0)\n```</think><answer>```\nprint(1)\n```</answer>", "print(1)\n"),
+    ("<think>```python\nprint(0)\n```</think><answer>```python\nprint(1)\n```\n```\n1\n```</answer>", "print(1)\n"),
+    ("<think>```python\nprint(1)\n```</think><answer>It prints 1.</answer>", "print(1)\n"),  # none in the answer
+    # a fence indented in a list item: its body loses the fence's indentation (CommonMark)
+    ("1. The code:\n   ```python\n   def f():\n       return 1\n   print(f())\n   ```\n",
+     "def f():\n    return 1\nprint(f())\n"),
+    ("\t~~~py\n\tx = 1\n\n\tprint(x)\n\t~~~", "x = 1\n\nprint(x)\n"),
+    ("  ```python\r\n  print(1)\r\n  ```", "print(1)\n"),
+])
+def test_the_program_is_the_python_block(reply, code):
+    assert extract_code(reply) == code
+
+
+def test_sample_output_after_the_program_scores_1():
+    reply = ("Solution:\n```python\n" + ADD + "```\nFor the first sample it prints:\n```\n3\n```")
+    assert score_code(reply, TESTS, timeout_s=5)["acc"] == 1
+    listed = "1. Read the input.\n2. Print the sum:\n   ```python\n" + "".join("   " + ln + "\n" for ln in
+                                                                             ADD.splitlines()) + "   ```\n"
+    assert score_code(listed, TESTS, timeout_s=5)["acc"] == 1
+
+
+def test_a_correct_answer_larger_than_the_output_limit_is_not_cut():
+    big = "".join(f"{i}\n" for i in range(40_000))  # 228,890 bytes
+    tests = {"inputs": [""], "outputs": [big]}
+    code = "import sys\nsys.stdout.write(''.join(f'{i}\\n' for i in range(40000)))\n"
+    assert score_code(fenced(code), tests, timeout_s=5, output_bytes=64 << 10)["acc"] == 1
+    flood = "import sys\nsys.stdout.write('x' * (4 << 20))\n"  # far past 2 x expected + 1 MiB: still cut
+    assert score_code(fenced(flood), tests, timeout_s=5, output_bytes=64 << 10)["failure"] == "output_limit"
+
+
 def test_crlf_reply_scores_like_its_lf_twin():
     reply = fenced(ADD).replace("\n", "\r\n")
     assert score_code(reply, TESTS, timeout_s=5) == {"acc": 1, "pass_frac": 1.0, "failure": "none", "n_tests": 3}
@@ -128,9 +170,18 @@ def test_functional_input_with_a_trailing_newline():
     assert call_args("[1, 2]\n3\n") == [[1, 2], 3]
     assert call_args("[1, 2]\r\n3\r\n\r\n") == [[1, 2], 3]
     assert call_args("") == []
+    assert call_args("[1, 2]\r3\r") == [[1, 2], 3]                          # old Mac line endings
     code = "class Solution:\n    def add(self, xs, k):\n        return [x + k for x in xs]\n"
     tests = {"inputs": ["[1, 2]\n3\n"], "outputs": ["[4, 5]"], "fn_name": "add"}
     assert score_code(fenced(code), tests, timeout_s=5)["acc"] == 1
+
+
+def test_tests_inside_a_0d_numpy_array():
+    import numpy as np
+
+    tests = np.array(json.dumps(TESTS), dtype=object)
+    assert parse_tests(tests)[0] == TESTS["inputs"]
+    assert score_code(fenced(ADD), tests, timeout_s=5)["acc"] == 1
 
 
 def test_number_and_line_list_stdio_values_are_text():
@@ -148,6 +199,8 @@ BAD_TESTS = [
     {"inputs": ["not json"], "outputs": ["2"], "fn_name": "f"},
     {"inputs": ["1\n\n2"], "outputs": ["2"], "fn_name": "f"},
     {"inputs": [[{1, 2}]], "outputs": ["2"], "fn_name": "f"},
+    {"inputs": [[1]], "outputs": [{(1, 2): 3}], "fn_name": "f"},               # a dict key JSON cannot hold
+    {"inputs": ["\ud800"], "outputs": ["1"]}, {"inputs": ["1"], "outputs": [["\udfff"]]},  # no UTF-8 form
     {"inputs": [[object()]], "outputs": ["2"], "fn_name": "f"}, {"outputs": ["1"]}, {"input": ["1"], "output": ["1"]},
     {"inputs": ["1"], "outputs": [10 ** 5000], "fn_name": "f"},                 # no JSON form: over 4300 digits
     {"inputs": ["1"], "outputs": ["[" * 5000 + "]" * 5000], "fn_name": "f"},     # nested past the recursion limit

@@ -7,6 +7,7 @@ fallback claims to stop, in "fallback" mode. Small limits keep every case to abo
 from __future__ import annotations
 
 import os
+import pathlib
 import socket
 import threading
 import time
@@ -287,17 +288,65 @@ def test_hung_runner_is_killed_at_the_wall_budget(mode, monkeypatch, tmp_path):
     _next_program_runs()
 
 
+def test_a_machine_that_cannot_fork_is_a_sandbox_error_not_an_exception(monkeypatch):
+    """fork failing for want of memory or processes (EAGAIN), or no fd left, must not raise out of the reward."""
+    import errno
+
+    from verl_srpo.rewards import compute_score
+
+    def no_fork(cmd):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    sandbox.sandbox_python()  # chosen once per process, before the machine runs out
+    monkeypatch.setattr(sandbox, "_spawn", no_fork)
+    (run,) = run_program(ECHO, ["21\n"], limits=SMALL)
+    assert run.status == "sandbox_error" and "Errno 11" in run.detail
+    row = compute_score("livecodebench", "```python\nprint(3)\n```", {"inputs": ["1 2"], "outputs": ["3"]},
+                        {"domain": "code"})
+    assert (row["acc"], row["failure"]) == (0.0, "sandbox_error")
+
+
 def test_fallback_nproc_budget_counts_existing_tasks():
     assert sandbox._fallback_nproc(16) > 16  # this process's own threads are already counted
 
 
-def test_fallback_guard_blocks_file_changes_and_signals(monkeypatch, tmp_path):
+@pytest.fixture
+def reachable(monkeypatch):
+    """A world-writable directory the sandbox uid can reach (pytest's tmp_path lies under a 0700 directory, where
+    every attack would fail for want of access, guard or no guard), and the uid the next runs use, which owns
+    ``victim`` in it, as the program's own files would be when the fallback runs without root."""
+    import shutil
+    import tempfile
+    from contextlib import contextmanager
+
+    folder = tempfile.mkdtemp(prefix="verl_srpo_victim_", dir="/tmp")
+    os.chmod(folder, 0o777)
+    victim = os.path.join(folder, "victim")
+    with open(victim, "w") as f:
+        f.write("keep me")
+    os.chmod(victim, 0o666)
+    os.utime(victim, (1_000_000, 1_000_000))
+    with sandbox._uid_slot() as uid:  # held for the test: every run gets this uid
+        if uid is not None:
+            USED_UIDS.add(uid)
+            os.chown(victim, uid, uid)
+
+            @contextmanager
+            def same_uid():
+                yield uid
+
+            monkeypatch.setattr(sandbox, "_uid_slot", same_uid)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_fallback_guard_blocks_file_changes_and_signals(monkeypatch, reachable):
     """The fallback's audit hook (its only guard when not root): os.open, remove, rename, kill."""
     _set_mode(monkeypatch, "fallback")
+    tmp_path = pathlib.Path(reachable)
     victim = tmp_path / "victim"
-    victim.write_text("keep me")
-    os.chmod(tmp_path, 0o777)
-    os.chmod(victim, 0o666)
     attacks = [
         f"import os\nos.close(os.open({str(victim)!r}, os.O_WRONLY | os.O_TRUNC))",
         f"import os\nos.remove({str(victim)!r})",
@@ -317,6 +366,45 @@ def test_fallback_guard_blocks_file_changes_and_signals(monkeypatch, tmp_path):
         assert (ok.status, ok.out) == ("ok", "fine\n")  # inside scratch everything works
     finally:
         sandbox.isolation_mode.cache_clear()
+
+
+def test_fallback_guard_follows_descriptors_and_native_writers(monkeypatch, reachable):
+    """What the "open" audit event does not show (a dir_fd), calls on a descriptor (fchmod, futimes), and C code of
+    the standard library that writes files (sqlite's ATTACH) must not reach a file outside scratch either."""
+    _set_mode(monkeypatch, "fallback")
+    tmp_path = pathlib.Path(reachable)
+    victim = tmp_path / "victim"
+    here = str(tmp_path)
+    attacks = [
+        f"import os\nd = os.open({here!r}, os.O_RDONLY)\nos.mkdir('made', dir_fd=d)",
+        f"import os\nd = os.open({here!r}, os.O_RDONLY)\nos.close(os.open('made', os.O_WRONLY | os.O_CREAT, dir_fd=d))",
+        f"import os\nd = os.open({here!r}, os.O_RDONLY)\nos.rename('victim', 'made', src_dir_fd=d, dst_dir_fd=d)",
+        f"import os\nos.chmod(os.open({str(victim)!r}, os.O_RDONLY), 0o600)",
+        f"import os\nos.utime(os.open({str(victim)!r}, os.O_RDONLY), (0, 0))",
+        f"import sqlite3\nc = sqlite3.connect(':memory:')\nc.execute('ATTACH ? AS x', ({str(tmp_path / 'made')!r},))\n"
+        "c.execute('CREATE TABLE x.t(a)')\nc.commit()",
+        f"import os\nos.mkfifo({str(tmp_path / 'made')!r})",
+    ]
+    try:
+        for code in attacks:
+            assert _run1(code).status == "runtime_error", code
+        assert sorted(os.listdir(tmp_path)) == ["victim"] and victim.read_text() == "keep me"
+        assert (victim.stat().st_mode & 0o777, victim.stat().st_mtime) == (0o666, 1_000_000)
+        ok = _run1("import os, tempfile\nwith tempfile.TemporaryDirectory() as t:\n"
+                   "    open(os.path.join(t, 'f'), 'w').write('x')\nd = os.open('.', os.O_RDONLY)\n"
+                   "os.mkdir('z', dir_fd=d)\nos.chmod('z', 0o700, dir_fd=d)\nos.rmdir('z', dir_fd=d)\nprint('fine')")
+        assert (ok.status, ok.out) == ("ok", "fine\n")  # inside scratch, descriptors and dir_fd work
+    finally:
+        sandbox.isolation_mode.cache_clear()
+
+
+def test_no_signal_through_a_pidfd_and_no_fifo(mode):
+    """signal.pidfd_send_signal and os.mkfifo raise no audit event: seccomp refuses them (EPERM), in both modes."""
+    code = ("import os, signal\nfor call in (lambda: signal.pidfd_send_signal(os.pidfd_open(os.getpid()), 0),\n"
+            "             lambda: os.mkfifo('fifo')):\n    try:\n        call()\n        print('done')\n"
+            "    except OSError as e:\n        print('refused', e.errno)")
+    run = _run1(code)
+    assert (run.status, run.out) == ("ok", "refused 1\nrefused 1\n")
 
 
 # --- what a judge's `python3 main.py` gives a program (issue 11) ---------------------------------------------------
@@ -430,6 +518,12 @@ SCRIPTS = {
     "dataclass_with_future": ("from __future__ import annotations\nfrom dataclasses import dataclass\n@dataclass\n"
                               "class N:\n    v: int\n    nxt: N | None = None\nprint(N(1))", "ok",
                               "N(v=1, nxt=None)\n"),
+    # the script's directory is sys.path[0]; POSIX semaphores work (multiprocessing)
+    "import_own_module": ("open('helper.py', 'w').write('X = 5\\n')\nimport helper\nprint(helper.X)", "ok", "5\n"),
+    "multiprocessing_pool": ("import multiprocessing as mp\nif __name__ == '__main__':\n    lock = mp.Lock()\n"
+                             "    with mp.Pool(2) as pool:\n        print(pool.map(abs, [-1, -2]))", "ok", "[1, 2]\n"),
+    "signal_own_child": ("import os, signal, time\npid = os.fork()\nif pid == 0:\n    time.sleep(10)\n    os._exit(0)\n"
+                         "os.kill(pid, signal.SIGTERM)\nprint(os.waitpid(pid, 0)[1])", "ok", "15\n"),
     "own_file": ("import os\nprint(os.path.basename(__file__), open(__file__).read().count('print'))", "ok",
                  "main.py 2\n"),  # its own text: "print" twice
 }
@@ -471,7 +565,7 @@ try:
     pid = _posixsubprocess.fork_exec([b'/bin/sh', b'-c', b'echo pwned; echo pwned > {marker}'], [b'/bin/sh'], True,
         (w,), None, None, -1, -1, -1, -1, -1, -1, r, w, False, False, -1, None, None, None, -1, None, False)
     os.close(w)
-    print('child error:', os.read(r, 100))
+    print('child error:', b''.join(iter(lambda: os.read(r, 100), b'')))  # the child writes it in pieces
     os.waitpid(pid, 0)
 except OSError as e:
     print('refused', e.errno)
@@ -520,9 +614,12 @@ def test_seccomp_filter_is_refused_on_unknown_architectures():
     assert prog[1] == (_runner.JEQ_K, 1, 0, 0xC000003E) and prog[2][3] == _runner.RET_KILL_PROCESS  # other ABIs die
     assert (_runner.JEQ_K, 0, 1, 59) in prog and (_runner.JEQ_K, 0, 1, 322) in prog  # execve, execveat
     assert prog[-1] == (_runner.RET_K, 0, 0, _runner.RET_ALLOW)
+    assert (_runner.JEQ_K, 0, 1, 424) in prog and (_runner.JEQ_K, 0, 1, 259) in prog  # pidfd_send_signal, mknodat
+    assert (_runner.JEQ_K, 0, 1, 33) in _runner.seccomp_program("aarch64")  # mknodat (aarch64 has no mknod)
 
 
 def test_fallback_warning_says_what_it_does_not_contain():
-    for words in ("does NOT hide files", "Native code", "seccomp", "VERL_SRPO_SANDBOX=namespaces"):
+    for words in ("does NOT hide files", "Native code", "seccomp", "VERL_SRPO_SANDBOX=namespaces", "dir_fd",
+                  "sqlite3", "/dev/shm", "no FIFOs"):
         assert words in sandbox.FALLBACK_WARNING
     assert "_posixsubprocess.fork_exec" in sandbox.SECCOMP_WARNING and "_posixsubprocess.fork_exec" in sandbox.__doc__

@@ -56,7 +56,11 @@ __all__ = ["SCORING_VERSION", "compute_score", "resolve_domain", "score_code", "
 # end-of-sequence tokens dropped, hypotheses, negations and questions are no stated answer, "$17$ or $18$" stays
 # whole, "### Answer" headings, digit-group commas inside an expression, numbers wrapped in \text{...} or bold,
 # \hspace/{}^\circ/^o/\deg/currency in \text or after the number, "pct"/"percentage", magnitude words ("5 million")
-# as factors, never units, {,} before 1-2 digits a decimal comma, an answer over 1000 characters wrong (answer.py).
+# as factors, never units, {,} before 1-2 digits a decimal comma, an answer over 1000 characters wrong (answer.py);
+# and, for code, the program is the last Python-tagged fenced block of the answer (after
+# </think>; then the last untagged, then the last), an indented fence's body dedented, the output limit raised to
+# fit twice the expected stdout (verl_srpo/rewards/code.py); programs may use multiprocessing (a private
+# /dev/shm) and import modules they write into scratch (verl_srpo/rewards/_runner.py).
 SCORING_VERSION = 3
 
 logger = logging.getLogger(__name__)

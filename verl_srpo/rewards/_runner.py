@@ -19,7 +19,8 @@ library only:
   shebang), and no future flag of this runner leaks in; ``main.py`` in scratch holds it (``__file__``);
 - its module: a fresh ``__main__`` in ``sys.modules`` (``solution`` for functional tests, whose
   ``if __name__ == "__main__":`` block must not run), so ``pickle``, ``typing.get_type_hints`` and
-  ``sys.modules["__main__"]`` find the program, never this runner; ``sys.argv == ["main.py"]``;
+  ``sys.modules["__main__"]`` find the program, never this runner; ``sys.argv == ["main.py"]``, and
+  ``sys.path[0]`` is scratch, the script's directory (a module the program writes there imports);
 - its names: the builtins (``exit`` and ``quit`` too, which ``-S`` would drop), and the usual imports of
   LiveCodeBench's prelude without any name that shadows a builtin (``from math import *`` would replace
   ``pow``), as globals that the program's own assignments and imports override;
@@ -55,7 +56,8 @@ MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_NOSUID, MS_NODEV = 1, 32, 4096, 16384
 PR_SET_NO_NEW_PRIVS = 38
 # Inside the mount namespace these are replaced by empty read-only tmpfs (hiding sockets such as
 # Ray's under /tmp, token files in home directories, other users' files), except a path that holds
-# this interpreter, which stays visible read-only. Everything else is read-only too.
+# this interpreter, which stays visible read-only, and /dev/shm, an empty private tmpfs as writable as scratch
+# (POSIX semaphores live there: ``multiprocessing.Lock``, ``Pool``). Everything else is read-only too.
 HIDDEN_PATHS = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/root", "/home", "/mnt", "/media", "/srv")
 # Names a solution may use without importing them (LeetCode-style code relies on this), as LiveCodeBench's
 # prelude gives them: these modules by name, and the public names of the STAR_MODULES, except any name
@@ -113,6 +115,9 @@ def setup_namespace(req):
     for path in HIDDEN_PATHS:
         if not os.path.isdir(path) or os.path.islink(path):
             continue
+        if path == "/dev/shm":  # private to this namespace, as writable as scratch: multiprocessing's semaphores
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={req['limits']['scratch_mb']}m,mode=1777")
+            continue
         if any(k == path or k.startswith(path + "/") for k in keep):
             _mount(path, path, None, MS_BIND | MS_REC, None)
             _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
@@ -130,14 +135,22 @@ def setup_namespace(req):
 
 # seccomp (both modes): refuse exec (any new program, however it is spawned: subprocess, os.exec*,
 # _posixsubprocess.fork_exec, ctypes), sockets (socket(); socketpair() only for AF_UNIX, as multiprocessing
-# pipes use), and access to other processes' memory (ptrace, process_vm_*, pidfd_getfd). A kernel filter,
+# pipes use), access to other processes' memory (ptrace, process_vm_*, pidfd_getfd), signals through a pidfd, and
+# making FIFOs or device nodes (mknod, mknodat). A kernel filter,
 # so no Python-level trick gets around it. Syscall numbers per architecture; an unknown one gets no filter.
 SECCOMP_ARCH = {  # machine: (AUDIT_ARCH, {syscall: number})
     "x86_64": (0xC000003E, {"execve": 59, "execveat": 322, "socket": 41, "socketpair": 53, "ptrace": 101,
-                            "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438}),
+                            "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438,
+                            "pidfd_send_signal": 424, "mknod": 133, "mknodat": 259}),
     "aarch64": (0xC00000B7, {"execve": 221, "execveat": 281, "socket": 198, "socketpair": 199, "ptrace": 117,
-                             "process_vm_readv": 270, "process_vm_writev": 271, "pidfd_getfd": 438}),
+                             "process_vm_readv": 270, "process_vm_writev": 271, "pidfd_getfd": 438,
+                             "pidfd_send_signal": 424, "mknodat": 33}),
 }
+# refused outright: no program runs (exec), no network (socket), no other process is read, written or signalled
+# (the audit hook sees os.kill but not signal.pidfd_send_signal), no FIFO or device node is made anywhere
+# (os.mkfifo and os.mknod raise no audit event)
+SECCOMP_DENY = ("execve", "execveat", "socket", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
+                "pidfd_send_signal", "mknod", "mknodat")
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER, X32_SYSCALL_BIT, AF_UNIX, EPERM = 22, 2, 0x40000000, 1, 1
 RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
 LD_W_ABS, JEQ_K, JGE_K, RET_K = 0x20, 0x15, 0x35, 0x06
@@ -161,8 +174,9 @@ def seccomp_program(machine: str) -> list[tuple[int, int, int, int]] | None:
             (LD_W_ABS, 0, 0, 0)]
     if machine == "x86_64":  # the x32 ABI numbers its syscalls from bit 30: refuse all of them
         prog += [(JGE_K, 0, 1, X32_SYSCALL_BIT), deny]
-    for name in ("execve", "execveat", "socket", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"):
-        prog += [(JEQ_K, 0, 1, nr[name]), deny]
+    for name in SECCOMP_DENY:
+        if name in nr:  # aarch64 has no mknod (only mknodat)
+            prog += [(JEQ_K, 0, 1, nr[name]), deny]
     # socketpair: allowed for AF_UNIX (args[0], low 32 bits at offset 16 on these little-endian ABIs)
     prog += [(JEQ_K, 0, 4, nr["socketpair"]), (LD_W_ABS, 0, 0, 16), (JEQ_K, 1, 0, AF_UNIX), deny,
              (RET_K, 0, 0, RET_ALLOW)]
@@ -190,12 +204,20 @@ def seccomp_works() -> bool:
 
 
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-# Audit events whose path arguments must lie inside scratch (fallback mode).
-PATH_EVENTS = {"os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.symlink": 2, "os.link": 2,
-               "os.chmod": 1, "os.chown": 1, "os.truncate": 1, "os.utime": 1, "shutil.rmtree": 1}
+# Audit events whose path arguments must lie inside scratch (fallback mode): event -> (positions of the paths,
+# positions of their dir_fd arguments: -1 or None when absent, else the directory a relative path starts from).
+PATH_EVENTS = {"os.remove": ((0,), (1,)), "os.rename": ((0, 1), (2, 3)), "os.rmdir": ((0,), (1,)),
+               "os.mkdir": ((0,), (2,)), "os.symlink": ((0, 1), (2, 2)), "os.link": ((0, 1), (2, 3)),
+               "os.chmod": ((0,), (2,)), "os.chown": ((0,), (3,)), "os.truncate": ((0,), ()),
+               "os.utime": ((0,), (3,)), "shutil.rmtree": ((0,), (1,)), "os.setxattr": ((0,), ()),
+               "os.removexattr": ((0,), ())}
 BANNED_EVENTS = ("os.system", "subprocess.Popen", "os.exec", "os.posix_spawn",
                  "os.spawn", "os.forkpty", "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
-                 "socket.getaddrinfo")
+                 "socket.getaddrinfo", "sqlite3.connect")
+# Standard-library extension modules that write files from C, where no audit hook sees the path: refused as if
+# not built (ImportError) in the fallback. sqlite (ATTACH writes any path), dbm, readline's history files, and
+# POSIX shared memory (files in the host's /dev/shm).
+NATIVE_WRITERS = ("_sqlite3", "_dbm", "_gdbm", "readline", "_posixshmem")
 
 
 def _audit_guard(scratch):
@@ -204,10 +226,30 @@ def _audit_guard(scratch):
     scratch = os.path.realpath(scratch)
     me = os.getpid()
 
-    def inside(path):
-        if isinstance(path, int):  # a file descriptor the program already holds
-            return True
-        real = os.path.realpath(os.fsdecode(path))
+    def fd_path(fd):
+        """What descriptor ``fd`` refers to ("/a/file", "/memfd:io (deleted)", "pipe:[7]"), or None if not open."""
+        try:
+            return os.readlink(f"/proc/self/fd/{int(fd)}")
+        except (OSError, ValueError, OverflowError):
+            return None
+
+    def resolve(path, dir_fd=None):
+        """The real path ``path`` names, a relative one starting from ``dir_fd`` (a directory descriptor) when
+        given, else from the cwd; a descriptor names its file."""
+        if isinstance(path, int):
+            return fd_path(path)
+        path = os.fsdecode(path)
+        if dir_fd is not None and dir_fd != -1 and not os.path.isabs(path):
+            base = fd_path(dir_fd)
+            if base is None:
+                return None  # not open: the call fails with EBADF
+            path = os.path.join(base, path)
+        return os.path.realpath(path)
+
+    def inside(path, dir_fd=None):
+        real = resolve(path, dir_fd)
+        if real is None or not real.startswith("/") or real.startswith("/memfd:"):
+            return True  # not open, a pipe, a memfd: no file outside scratch
         return real == scratch or real.startswith(scratch + "/")
 
     def writable(path):
@@ -218,17 +260,59 @@ def _audit_guard(scratch):
         real = os.path.realpath(os.fsdecode(path))
         return real == os.devnull or real.startswith("/memfd:")
 
+    def paths_inside(event, args):
+        paths, dir_fds = PATH_EVENTS[event]
+        args = list(args)
+        for i, pos in enumerate(paths):
+            if pos >= len(args) or args[pos] is None:
+                continue
+            dir_fd = args[dir_fds[i]] if i < len(dir_fds) and dir_fds[i] < len(args) else None
+            if event == "os.symlink" and pos == 0 and isinstance(args[0], (str, bytes)):
+                # a link's target is read from the link's own directory, not from the cwd
+                link = resolve(args[1], dir_fd)
+                target = os.fsdecode(args[0])
+                if link is None or not inside(os.path.join(os.path.dirname(link), target)):
+                    return False
+                continue
+            if not inside(args[pos], dir_fd):
+                return False
+        return True
+
+    def own_process(pid):
+        """Whether ``pid`` (a process, or a group as -pgid or a killpg argument) is this program or one it started:
+        its session is the program's (the runner made the program a session leader; multiprocessing terminates its
+        workers). -1 (every process) never is."""
+        if pid in (0, me, os.getpid()):
+            return True
+        if not isinstance(pid, int) or pid == -1:
+            return False
+        try:
+            return os.getsid(abs(pid)) == os.getsid(0)
+        except OSError:
+            return False
+
     def hook(event, args):
         if event in BANNED_EVENTS or event.startswith("ctypes."):  # every ctypes use: loading, lookup, calls
             raise PermissionError(f"{event} is disabled in the sandbox")
+        if event == "import" and args and args[0] in NATIVE_WRITERS:
+            raise ImportError(f"{args[0]} is disabled in the sandbox", name=args[0])
         if event == "open":
             path, mode, flags = (list(args) + [None, None])[:3]
+            if path is None:
+                return
             writes = (mode and any(c in str(mode) for c in "wax+")) or (flags or 0) & WRITE_FLAGS
-            if writes and path is not None and not writable(path):
+            if writes and not writable(path):
                 raise PermissionError("writes outside the scratch directory are disabled")
-        elif event in PATH_EVENTS and not all(inside(p) for p in args[:PATH_EVENTS[event]] if p is not None):
+            if writes and not isinstance(path, int) and ".." in os.fsdecode(path).split("/") and \
+                    not os.path.isabs(path):  # the event hides dir_fd: a relative ".." may start elsewhere
+                raise PermissionError("writes through a relative '..' path are disabled")
+            if mode is None and not isinstance(path, int) and os.path.isdir(path) and not inside(path):
+                # os.open (mode None; open() refuses directories itself): a directory descriptor outside scratch
+                # would let dir_fd= calls reach files there, and the "open" audit event does not carry dir_fd
+                raise PermissionError("opening a directory outside the scratch directory is disabled")
+        elif event in PATH_EVENTS and not paths_inside(event, args):
             raise PermissionError(f"{event} outside the scratch directory is disabled")
-        elif event in ("os.kill", "os.killpg") and args[0] not in (0, me, os.getpid()):
+        elif event in ("os.kill", "os.killpg") and not own_process(args[0]):
             raise PermissionError("signals to other processes are disabled in the sandbox")
 
     sys.addaudithook(hook)
@@ -268,6 +352,7 @@ def _child(req, code, stdin_fd, out_fd, res_fd, test_input):
         binary = io.BufferedWriter(io.FileIO(1, "w", closefd=False), buffer_size=1 << 16)
         sys.stdout = sys.__stdout__ = io.TextIOWrapper(binary, encoding="utf-8", write_through=True)
         sys.argv = ["main.py"]
+        sys.path.insert(0, req["scratch"])  # the script's directory comes first, as for ``python3 main.py``
         module = _main_module(req)
     except BaseException:
         os._exit(EXIT_RUNTIME)  # sandbox setup failed: never run the program unconfined

@@ -31,14 +31,24 @@ expected value is ``[v]`` and the program returned ``v``; what a program sends b
 
 Test data is validated first (:func:`parse_tests`): ``inputs``/``outputs`` must be lists of the same
 non-zero length; stdin/stdout values are strings, numbers or lists of them (lines); ``fn_name`` is an
-identifier; a LiveCodeBench argument string has one JSON value per line (trailing blank lines, e.g. a
-final newline, are ignored: a blank line is never a JSON value); arguments and expected return values
+identifier; stdin/stdout texts are valid Unicode (a lone surrogate cannot be on a judge's stdin); a LiveCodeBench
+argument string has one JSON value per line (LF, CRLF or CR; trailing blank lines, e.g. a final newline, are
+ignored: a blank line is never a JSON value); arguments and expected return values
 must have a JSON form (no int over 4300 digits, no nesting past the recursion limit). Test
 data that breaks these rules scores 0 with ``failure="bad_ground_truth"`` and never raises: an
 exception in the reward would kill the training step.
 
-The code is the last fenced block (```` ``` ```` with any info string, or ``~~~``); Windows (CRLF) and old
-Mac (CR) line endings are read as newlines first, so a ```` ```python\r\n```` fence is found.
+The code is a fenced block (```` ``` ```` or ``~~~``): the last one whose info string names Python
+(``python``, ``py``, ``Python3``, ``py3``, ``pypy``, ``{.python}``, ``python:main.py``...), else the last one with no
+info string, else the last one; so a sample run or an expected output shown after the program (```` ```text ````,
+```` ``` ````) is never taken for it. Blocks after the last ``</think>`` (the answer) come first: a draft tagged
+Python in the reasoning never wins over the answer's program; a reply whose answer has no block falls back to all.
+Windows (CRLF) and old Mac (CR) line endings are read as newlines first, so
+a ```` ```python\r\n```` fence is found, and the body of a fence indented at the start of its line (in a list
+item) loses that indentation, as in CommonMark.
+
+The sandbox's output limit (:class:`verl_srpo.rewards.sandbox.Limits`, 4 MiB per test) is raised for a program
+whose tests expect more, to twice the largest expected stdout plus 1 MiB: a correct large answer is never cut.
 
 A reply scores ``acc`` 1 only if every test passes. ``failure`` is the kind of the first failing
 test: "none", "no_code", "wrong_answer", "runtime_error", "timeout", "memory", "output_limit",
@@ -54,16 +64,44 @@ import re
 from verl_srpo.rewards.lcb_keys import line_key, stdout_lines
 from verl_srpo.rewards.sandbox import Limits, run_program
 
-FENCE_RE = re.compile(r"(```|~~~)[^\n`~]*\n(.*?)\1", re.DOTALL)
+# a fence: its indentation when it starts a line, the fence, the info string, the body up to the same fence
+FENCE_RE = re.compile(r"(^[ \t]*)?(```|~~~)([^\n`~]*)\n(.*?)\2", re.DOTALL | re.MULTILINE)
+PYTHON_TAGS = frozenset({"python", "python3", "py", "py3", "pypy", "pypy3", "cpython"})
 SCHEMA = '{"inputs": [...], "outputs": [...], "fn_name": null | "name"}'
 
 
 def extract_code(reply: str) -> str | None:
-    """The body of the last fenced code block (any info string), or None when there is none."""
+    """The program of a reply (module docstring): among the fenced blocks after the last ``</think>`` (all blocks when
+    none is), the body of the last one tagged as Python, else of the last untagged one, else of the last one; an
+    indented fence's body loses that indentation. None when there is no block."""
     if not isinstance(reply, str):
         return None
-    blocks = FENCE_RE.findall(reply.replace("\r\n", "\n").replace("\r", "\n"))
-    return blocks[-1][1] if blocks else None
+    text = reply.replace("\r\n", "\n").replace("\r", "\n")
+    matches = list(FENCE_RE.finditer(text))
+    if not matches:
+        return None
+    answer = text.rfind("</think>")  # drafts in the reasoning never win over a block in the answer
+    blocks = [m.groups() for m in matches if m.start(2) > answer] or [m.groups() for m in matches]
+    python = [b for b in blocks if _is_python_tag(b[2])]
+    untagged = [b for b in blocks if not b[2].strip()]
+    indent, _, _, body = (python or untagged or blocks)[-1]
+    return _dedent(body, len(indent)) if indent else body
+
+
+def _is_python_tag(info: str) -> bool:
+    """Whether a fence's info string names Python ("python", "py", "Python3", "{.python}", "python title=a.py")."""
+    words = re.findall(r"[a-z0-9+#_-]+", info.lower())
+    return bool(words) and words[0] in PYTHON_TAGS
+
+
+def _dedent(body: str, width: int) -> str:
+    """Each line loses up to ``width`` leading blanks (spaces or tabs), as CommonMark strips a fence's indentation."""
+    lines = body.split("\n")
+    out = []
+    for line in lines:
+        lead = len(line) - len(line.lstrip(" \t"))
+        out.append(line[min(lead, width):])
+    return "\n".join(out)
 
 
 def parse_tests(tests) -> tuple[list, list, str | None]:
@@ -79,6 +117,8 @@ def parse_tests(tests) -> tuple[list, list, str | None]:
 
 
 def _parse_tests(tests) -> tuple[list, list, str | None]:
+    if hasattr(tests, "tolist") and getattr(tests, "ndim", None) == 0:  # a 0-d numpy array around a str or dict
+        tests = tests.tolist()
     if isinstance(tests, bytes):
         tests = tests.decode("utf-8", errors="replace")
     if isinstance(tests, str):
@@ -122,13 +162,17 @@ def _stdio_text(value, what: str) -> str:
     """A stdin/stdout value as text: a string, a number, or a list of them (lines)."""
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
-    if isinstance(value, str):
-        return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-        return "\n".join(map(str, value))
-    raise ValueError(f"a stdin/stdout test {what} must be a string, a number or a list of them, got {value!r:.80}")
+        value = str(value)
+    elif isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        value = "\n".join(map(str, value))
+    elif not isinstance(value, str):
+        raise ValueError(f"a stdin/stdout test {what} must be a string, a number or a list of them, got {value!r:.80}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"a stdin/stdout test {what} is not valid Unicode (a lone surrogate): {value!r:.80}") from None
+    return value
 
 
 def _text(value) -> str:
@@ -147,9 +191,10 @@ def stdout_matches(got: str, expected) -> bool:
 
 def call_args(test_input) -> list:
     """Positional arguments for a functional test: a list as is; a LiveCodeBench string parsed as one JSON
-    value per line, trailing blank lines ignored; anything else is the one argument. ValueError on bad JSON."""
+    value per line (LF, CRLF or CR), trailing blank lines ignored; anything else is the one argument. ValueError on
+    bad JSON."""
     if isinstance(test_input, str):
-        lines = test_input.replace("\r\n", "\n").split("\n")
+        lines = test_input.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         while lines and not lines[-1].strip():
             lines.pop()
         try:
@@ -171,7 +216,7 @@ def expected_value(expected):
             except ValueError:
                 pass
         return json.loads(json.dumps(expected, default=repr))
-    except (ValueError, RecursionError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # TypeError: a dict with tuple keys
         raise ValueError(f"a functional test's expected value has no JSON form ({type(exc).__name__}: "
                          f"{str(exc)[:80]})") from None
 
@@ -188,6 +233,15 @@ def return_matches(got_json: str, expected) -> bool:
     """Functional-test rule: JSON-equal, or APPS' one-element list wrapping. False for anything the program
     sent back that is not JSON Python can read. ValueError when ``expected`` has no JSON form."""
     return _same_return(got_json, expected_value(expected))
+
+
+def _limits_for(outputs: list, fn_name: str | None, limits: Limits) -> Limits:
+    """``limits`` with room for the expected stdout: the output limit becomes twice the largest expected output
+    plus 1 MiB when that is more, so a program printing the right (large) answer is never cut at the limit."""
+    if fn_name is not None:
+        return limits
+    need = 2 * max(len(o.encode("utf-8", "surrogatepass")) for o in outputs) + (1 << 20)
+    return dataclasses.replace(limits, output_bytes=need) if need > limits.output_bytes else limits
 
 
 def score_code(solution_str: str, tests, max_tests: int = 0, *, extracted: bool = False, per_test: bool = False,
@@ -221,7 +275,7 @@ def score_code(solution_str: str, tests, max_tests: int = 0, *, extracted: bool 
     if code is None:
         out = {"acc": 0, "pass_frac": 0.0, "failure": "no_code", "n_tests": len(inputs)}
         return {**out, "per_test": []} if per_test else out
-    runs = run_program(code, inputs, fn_name, Limits(**limits))  # parse_tests gave each input in run form
+    runs = run_program(code, inputs, fn_name, _limits_for(outputs, fn_name, Limits(**limits)))  # inputs in run form
     passed, failure, kinds = 0, "none", []
     for run, expected in zip(runs, outputs):
         if run.status == "ok":

@@ -15,8 +15,9 @@ Isolation (``isolation_mode()`` tells which one this machine gets):
   - ``/`` is read-only; ``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``, ``/root``, ``/home``,
     ``/mnt``, ``/media``, ``/srv`` are replaced by empty read-only tmpfs (hiding Ray's sockets,
     token files, other users' files), except a path holding the runner's interpreter, which stays
-    read-only. The only writable place is the scratch directory, a size-limited tmpfs that is the
-    program's cwd and ``$HOME`` and vanishes with the namespace;
+    read-only. The only writable places are the scratch directory, a size-limited tmpfs that is the
+    program's cwd, ``$HOME`` and ``sys.path[0]``, and a private ``/dev/shm`` of the same size (POSIX
+    semaphores: ``multiprocessing``), both vanishing with the namespace;
   - the program runs as a dedicated unprivileged uid (``UID_BASE`` + a slot locked per
     concurrent sandbox), so ``RLIMIT_NPROC`` binds (it does not bind root) and a fork bomb stops
     at ``nproc`` processes; it cannot signal the runner (root) nor other sandboxes;
@@ -29,9 +30,17 @@ Isolation (``isolation_mode()`` tells which one this machine gets):
   - the seccomp filter below (a kernel boundary: no program can be executed, however it is spawned,
     ``_posixsubprocess.fork_exec`` and ctypes included; no sockets; no ptrace);
   - a Python audit hook refusing every ctypes use, ``os.system``/``subprocess``/``os.exec*``/
-    ``posix_spawn``, sockets, signals to other processes, and file writes, renames and deletions
-    outside scratch (writes to the program's own streams reopened by name, ``/dev/stdout``,
-    ``/dev/fd/1``, ``/proc/self/fd/N`` of its memfds, and to ``/dev/null`` pass, as in a judge).
+    ``posix_spawn``, sockets, signals to processes outside the program's session (its own children,
+    e.g. ``multiprocessing``'s workers, may be signalled), and file writes, renames, deletions, mode,
+    owner, time and xattr changes outside scratch, judged by the file reached: through a descriptor
+    (``os.chmod(fd)``), a ``dir_fd`` or a link's own directory; opening a directory outside scratch
+    (the "open" event does not carry ``dir_fd``) and writes through a relative ``..`` path are refused
+    too (writes to the program's own streams reopened by name, ``/dev/stdout``, ``/dev/fd/1``,
+    ``/proc/self/fd/N`` of its memfds, and to ``/dev/null`` pass, as in a judge);
+  - the standard library's C modules that write files where no audit event shows the path
+    (``sqlite3``, whose ``ATTACH`` writes anywhere; ``dbm.gnu``/``dbm.ndbm``; ``readline``'s history
+    files; ``_posixshmem``, i.e. ``multiprocessing.shared_memory``) do not import (ImportError), and
+    ``os.mkfifo``/``os.mknod`` and ``signal.pidfd_send_signal`` are refused by seccomp.
   It does *not* contain:
   - reads: nothing is hidden, so every file this uid can read stays readable (``/tmp``, home
     directories, and, when not root, ``/proc/<pid>/environ`` of this user's processes, secrets
@@ -40,18 +49,22 @@ Isolation (``isolation_mode()`` tells which one this machine gets):
   - native code the program writes into scratch and loads as an extension module: it escapes the
     audit hook, so its file writes (wherever this uid may write) and signals (to this uid's
     processes) are not refused; exec, sockets and ptrace stay refused by seccomp;
+  - POSIX semaphores: ``multiprocessing`` makes them in the host's ``/dev/shm`` (``sem.*`` files, removed at
+    once, unless the program keeps one through ``_multiprocessing.SemLock``);
   - when not root: daemons that ``setsid()`` may outlive the run, and ``RLIMIT_NPROC`` is shared with
     this user's other processes (the budget is what they use now plus ``nproc``).
   If the kernel refuses the seccomp filter (a kernel before 3.5, an architecture other than x86_64 or
   aarch64), a second warning says so: exec, sockets and ptrace are then refused by the audit hook
-  only, which native code or ``_posixsubprocess.fork_exec`` bypasses.
+  only, which native code or ``_posixsubprocess.fork_exec`` bypasses, and FIFOs and pidfd signals are not
+  refused.
 
 Both modes: rlimits on CPU time, address space, file size (= output size), open files,
 processes, no core dumps; a minimal environment (no ``HF_TOKEN``, ``WANDB_API_KEY``, ``AWS_*``,
 nothing inherited); the whole tree killed when the wall-clock budget runs out; ``no_new_privs`` and a
 seccomp filter that refuses ``execve``/``execveat`` (no other program ever runs: no shell, no
 compiler), ``socket`` (``socketpair`` only for AF_UNIX, as multiprocessing uses), ``ptrace``,
-``process_vm_readv``/``writev`` and ``pidfd_getfd`` (no access to other processes' memory or files).
+``process_vm_readv``/``writev`` and ``pidfd_getfd`` (no access to other processes' memory or files),
+``pidfd_send_signal`` and ``mknod``/``mknodat`` (no FIFO or device node).
 Programs get the standard library only. The runner's interpreter must be readable by the sandbox uid (a pyenv
 Python under ``/root`` is not): :func:`sandbox_python` picks one, ``VERL_SRPO_SANDBOX_PYTHON``
 overrides. Throughput: all tests of a program run in one runner (one ``fork`` per test), and each
@@ -86,17 +99,20 @@ _WARM: dict[tuple, list[subprocess.Popen]] = {}
 _WARM_LOCK = threading.Lock()
 FALLBACK_WARNING = (
     "sandbox: no pid/net/mount namespaces here (needs root and util-linux unshare), using the fallback. It keeps the "
-    "rlimits, a clean environment, a seccomp filter (no exec of any program, no sockets, no ptrace) and a Python audit "
-    "hook (no ctypes, no writes outside scratch, no signals to other processes). It does NOT hide files: whatever this "
-    "uid can read stays readable (when not root: /proc/<pid>/environ of your processes, secrets included). Native code "
-    "a program writes and loads as an extension module escapes the audit hook (not seccomp). When not root, setsid() "
-    "daemons may outlive a run. Run as root with unshare, or set VERL_SRPO_SANDBOX=namespaces to require it. "
+    "rlimits, a clean environment, a seccomp filter (no exec of any program, no sockets, no ptrace, no FIFOs, no pidfd "
+    "signals) and a Python audit hook (no ctypes, no file changes outside scratch, also through a descriptor or "
+    "dir_fd, no sqlite3/dbm/readline/shared_memory, no signals to other processes). It does NOT hide files: "
+    "whatever this uid can read stays readable (when not root: /proc/<pid>/environ of your processes, secrets "
+    "included). Native code a "
+    "program writes and loads as an extension module escapes the audit hook (not seccomp). multiprocessing's "
+    "semaphores are made in the host's /dev/shm. When not root, setsid() daemons may outlive a run. Run as root with "
+    "unshare, or set VERL_SRPO_SANDBOX=namespaces to require it. "
     "Details: verl_srpo.rewards.sandbox."
 )
 SECCOMP_WARNING = (
     "sandbox: the kernel refused the seccomp filter, so exec, sockets and ptrace are refused only by the fallback's "
-    "Python audit hook, which native code and _posixsubprocess.fork_exec bypass (in namespaces mode the namespaces "
-    "still contain them). Needs Linux >= 3.5 on x86_64 or aarch64."
+    "Python audit hook, which native code and _posixsubprocess.fork_exec bypass, and FIFOs and pidfd signals are not "
+    "refused (in namespaces mode the namespaces still contain them). Needs Linux >= 3.5 on x86_64 or aarch64."
 )
 _WARNED: set[str] = set()
 
@@ -228,7 +244,9 @@ def run_program(code: str, inputs: list, fn_name: str | None = None, limits: Lim
     """Run ``code`` once per element of ``inputs``; returns one :class:`TestRun` per input.
 
     ``inputs`` are stdin strings when ``fn_name`` is None, else lists of positional arguments for
-    ``fn_name`` (a function, or a method of class ``Solution`` when the program defines one).
+    ``fn_name`` (a function, or a method of class ``Solution`` when the program defines one). A machine
+    that cannot start a runner now (no fork, no file descriptor, no free uid slot) gives status "sandbox_error"
+    for every input, with a warning; nothing the program does makes this raise.
     ``prelude`` prepends common imports (``typing``, ``collections``, ...) as LiveCodeBench does.
     """
     return _run(code, inputs, fn_name, limits, prelude, sandbox_python())
@@ -238,19 +256,23 @@ def _run(code, inputs, fn_name, limits, prelude, python, warm=True) -> list[Test
     n = len(inputs)
     total = limits.total_timeout_s or min(60.0, limits.timeout_s * max(n, 1))
     mode = isolation_mode()
-    os.makedirs(STATE_DIR, mode=0o711, exist_ok=True)
-    with _uid_slot() as uid:
-        scratch = tempfile.mkdtemp(prefix="run-", dir=STATE_DIR)
-        try:
-            if uid is not None:
-                os.chown(scratch, uid, uid)
-            req = {"mode": mode, "uid": uid, "scratch": scratch, "code": code, "fn_name": fn_name,
-                   "inputs": inputs, "prelude": prelude, "env": dict(SAFE_ENV, HOME=scratch, TMPDIR=scratch),
-                   "nproc": limits.nproc if uid is not None else _fallback_nproc(limits.nproc),
-                   "limits": dict(dataclasses.asdict(limits), total_timeout_s=total)}
-            reply = _launch(req, mode, wall=total + 5.0, python=python, warm=warm)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        os.makedirs(STATE_DIR, mode=0o711, exist_ok=True)
+        with _uid_slot() as uid:
+            scratch = tempfile.mkdtemp(prefix="run-", dir=STATE_DIR)
+            try:
+                if uid is not None:
+                    os.chown(scratch, uid, uid)
+                req = {"mode": mode, "uid": uid, "scratch": scratch, "code": code, "fn_name": fn_name,
+                       "inputs": inputs, "prelude": prelude, "env": dict(SAFE_ENV, HOME=scratch, TMPDIR=scratch),
+                       "nproc": limits.nproc if uid is not None else _fallback_nproc(limits.nproc),
+                       "limits": dict(dataclasses.asdict(limits), total_timeout_s=total)}
+                reply = _launch(req, mode, wall=total + 5.0, python=python, warm=warm)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+    except (OSError, RuntimeError) as exc:  # the machine, not the program: no fork (EAGAIN), no fd, no uid slot
+        logger.warning("sandbox could not start a runner: %s: %s", type(exc).__name__, exc)
+        return [TestRun("sandbox_error", detail=f"{type(exc).__name__}: {exc}") for _ in range(n)]
     if reply is not None and reply.get("seccomp") is False and "seccomp" not in _WARNED:
         _WARNED.add("seccomp")
         logger.warning(SECCOMP_WARNING)
