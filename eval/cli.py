@@ -109,6 +109,14 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
             parser.error(f"--{flag} is empty (an unset shell variable?): give a path or a Hub id")
     if not args.model and not args.completions:
         parser.error("--model is required (or --completions FILE to grade saved completions)")
+    if args.completions:  # the file's responses were sampled already: a sampling flag would be silently ignored
+        defaults = {"n": lcb.DEFAULT_N if args.task == "lcb" else _DEFAULTS.n, "temperature": _DEFAULTS.temperature,
+                    "top_p": _DEFAULTS.top_p, "max_new_tokens": _DEFAULTS.max_new_tokens, "seed": _DEFAULTS.seed}
+        given = [f"--{key.replace('_', '-')}" for key, value in defaults.items() if getattr(args, key) != value]
+        if given:
+            parser.error(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to --completions: every "
+                         "response in the file is graded as it was sampled (results.json records no sampling); drop "
+                         f"{'it' if len(given) == 1 else 'them'}")
     if args.tensor_parallel_size < 1 or args.data_parallel_size < 1:
         parser.error("--tensor-parallel-size and --data-parallel-size must be >= 1")
     if args.backend == "transformers" and (args.tensor_parallel_size > 1 or args.data_parallel_size > 1):

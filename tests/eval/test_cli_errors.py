@@ -155,3 +155,13 @@ def test_the_readme_aime_file_is_the_fixture_rows():
 
     path = Path(__file__).parent / "data" / "aime24.jsonl"
     assert [json.loads(line) for line in path.read_text().splitlines()] == AIME_ROWS
+
+
+@pytest.mark.parametrize("extra, named", [(["--n", "7"], "--n does"), (["--temperature", "0", "--seed", "3"],
+                                                                      "--temperature, --seed do")])
+def test_sampling_flags_with_completions_are_refused_not_ignored(extra, named, capsys, tmp_path):
+    """The completions were sampled already: `--n 7 --temperature 0` would change nothing, silently."""
+    with pytest.raises(SystemExit) as exc:
+        main(["aime24", "--dataset", "x.jsonl", "--completions", "c.jsonl", "--out", str(tmp_path / "o"), *extra])
+    assert exc.value.code == 2
+    assert f"{named} not apply to --completions" in capsys.readouterr().err
