@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from verl_srpo.metrics import StepRows, domain_metrics, identical_group_fraction, phrase_pattern, reflection_rate
+from verl_srpo.metrics import (
+    StepRows,
+    domain_metrics,
+    identical_group_fraction,
+    identical_group_fractions,
+    phrase_pattern,
+    reflection_rate,
+)
 
 
 def test_identical_group_fraction_by_hand():
@@ -14,6 +21,9 @@ def test_identical_group_fraction_by_hand():
     # scores: a is all right but one response missed the 0.1 format bonus -> only c has equal scores
     score = np.array([1.1, 0.1, 1.0, 0.0, 1.1, 0.0])
     assert identical_group_fraction(uid, score) == pytest.approx(1 / 3)
+    # both at once, grouping uid once (the trainer's per-step call)
+    assert identical_group_fractions(uid, acc, score) == pytest.approx([2 / 3, 1 / 3])
+    assert identical_group_fractions(uid[:0], acc[:0], score[:0]) == [0.0, 0.0]
 
 
 def test_domain_metrics_by_hand():

@@ -5,7 +5,7 @@ verl's agent loop writes every trajectory row with the prompt's fields (``index`
 ``acc``, ...) and a tag with ``response_len``. Reading them costs O(batch) small values; only the
 ``reflection_sample_size`` responses used for the reflection rate are fetched as tokens.
 
-TransferQueue (and with it torch) is imported by the two readers only, pandas by :func:`identical_group_fraction`:
+TransferQueue (and with it torch) is imported by the two readers only, pandas by :func:`identical_group_fractions`:
 ``verl-srpo report`` uses the pure functions here on verl's files, and its ``--help`` imports neither.
 """
 
@@ -66,16 +66,24 @@ def read_step(batch: Any, acc_key: str = "acc") -> StepRows:
 
 def identical_group_fraction(uid: np.ndarray, acc: np.ndarray) -> float:
     """Share of groups (same ``uid``, (n,)) whose accuracies (n,) are all equal: they carry no GRPO signal."""
+    return identical_group_fractions(uid, acc)[0]
+
+
+def identical_group_fractions(uid: np.ndarray, *values: np.ndarray) -> list[float]:
+    """:func:`identical_group_fraction` for each of ``values`` (each (n,)), grouping ``uid`` (n,) once."""
     if len(uid) == 0:
-        return 0.0
+        return [0.0 for _ in values]
     import pandas as pd
 
     inverse, groups = pd.factorize(uid)  # hashing, O(n)
-    low = np.full(len(groups), np.inf)
-    high = np.full(len(groups), -np.inf)
-    np.minimum.at(low, inverse, acc)
-    np.maximum.at(high, inverse, acc)
-    return float(np.mean(low == high))
+    out = []
+    for value in values:
+        low = np.full(len(groups), np.inf)
+        high = np.full(len(groups), -np.inf)
+        np.minimum.at(low, inverse, value)
+        np.maximum.at(high, inverse, value)
+        out.append(float(np.mean(low == high)))
+    return out
 
 
 def domain_metrics(domain: np.ndarray, names: list[str], rows: StepRows) -> dict[str, float]:

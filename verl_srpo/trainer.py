@@ -40,7 +40,7 @@ from verl_srpo.domains import WithDomains
 from verl_srpo.history import PromptHistory
 from verl_srpo.metrics import (
     domain_metrics,
-    identical_group_fraction,
+    identical_group_fractions,
     phrase_pattern,
     read_step,
     reflection_rate,
@@ -178,6 +178,7 @@ class SRPOTrainer(SyncTrainerHooks, PPOTrainerSync):
         rows = read_step(batch, self.srpo_acc_key)
         ranks = sampler.record(rows.ids, rows.acc >= self.srpo_threshold)
         history = sampler.history
+        same_acc, same_score = identical_group_fractions(rows.uid, rows.acc, rows.score)
         out = {
             "srpo/stage": sampler.stage,
             "srpo/epoch": sampler.epoch,
@@ -186,8 +187,8 @@ class SRPOTrainer(SyncTrainerHooks, PPOTrainerSync):
             "srpo/readmitted_total": history.readmitted_total if history is not None else 0,
             # Groups whose accuracies are all equal (what HR acts on) and, stricter, whose scores are all equal:
             # the estimator's input, so their advantages are exactly 0 (a format bonus can split an acc-equal group).
-            "srpo/zero_adv_group_frac": identical_group_fraction(rows.uid, rows.acc),
-            "srpo/zero_adv_group_frac_score": identical_group_fraction(rows.uid, rows.score),
+            "srpo/zero_adv_group_frac": same_acc,
+            "srpo/zero_adv_group_frac_score": same_score,
             "srpo/math_verify_errors": rows.math_verify_errors,  # > 0: math-verify is broken (logged with the cause)
         }
         out.update(domain_metrics(sampler.domain[ranks], sampler.plan.domain_names, rows))

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from verl_srpo.metrics import identical_group_fraction, phrase_pattern
+from verl_srpo.metrics import identical_group_fractions, phrase_pattern
 from verl_srpo.names import REWARD_PATH, TRAINER_MODE
 
 CONFIG_HINT = "Hydra writes it into the run's output folder (hydra.run.dir) when verl.trainer.main_ppo starts"
@@ -238,9 +238,9 @@ class Derivation:
         acc = np.array([float(r["acc"]) if "acc" in r else float(s >= self.acc_threshold) for r, s in zip(recs, score)])
         outputs = [str(r.get("output", "")) for r in recs]
         length = np.array(self.count_length(outputs), dtype=float)
+        same_acc, same_score = identical_group_fractions(uid, acc, score)
         out: dict[str, float] = {"responses": len(recs), "groups": len(set(uid)),
-                                 "zero_adv_share/acc": identical_group_fraction(uid, acc),
-                                 "zero_adv_share/score": identical_group_fraction(uid, score)}
+                                 "zero_adv_share/acc": same_acc, "zero_adv_share/score": same_score}
         domain = self.domain[pos]
         for name, mask in [("all", np.ones(len(recs), bool))] + [
                 (self.domain_names[c], domain == c) for c in np.unique(domain)]:
