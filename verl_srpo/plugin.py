@@ -28,6 +28,8 @@ import importlib.abc
 import sys
 from types import ModuleType
 
+from verl_srpo.names import ESTIMATOR, TRAINER_MODE
+
 # verl module -> our module whose import registers into it.
 HOOKS = {
     "verl.trainer.ppo.core_algos": "verl_srpo.advantage",
@@ -96,7 +98,7 @@ def requested_on_command_line(argv: list[str]) -> bool:
     return any(arg.lstrip("+") == "plugin=verl_srpo" for arg in argv[1:])
 
 
-SRPO_FLAGS = ("algorithm.adv_estimator=srpo", "trainer.v1.trainer_mode=srpo")
+SRPO_FLAGS = (f"algorithm.adv_estimator={ESTIMATOR}", f"trainer.v1.trainer_mode={TRAINER_MODE}")
 
 
 def srpo_without_plugin(argv: list[str]) -> list[str]:
