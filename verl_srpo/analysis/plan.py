@@ -117,9 +117,6 @@ class Plan:
     epochs: list[Epoch]
     stage2_floors: dict[str, int] | None = None  # HR's per-domain floors in weighted stage 2 (None: one floor)
 
-    def epoch_at(self, step: int) -> Epoch | None:
-        return next((e for e in self.epochs if e.first_step <= step < e.first_step + e.steps), None)
-
     def stages(self) -> list[dict]:
         """Per stage: steps, step-weighted zero-advantage share, pool at the first and last epoch."""
         out = []
