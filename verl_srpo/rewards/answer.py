@@ -443,7 +443,12 @@ def fast_match(pred: str, gold: str) -> bool | None:
     "\\frac{2}{4}" == "0.5", "2\\,500" == "2,500" == "2500"), with both readings of a one-sided percent."""
     if len(pred) > MAX_ANSWER:
         return False  # no gold answer is that long (a degenerate box of repeated spaces, units, ...)
-    p, g = clean(pred), clean(gold)
+    return match_cleaned(clean(pred), clean(gold))
+
+
+def match_cleaned(p: Cleaned, g: Cleaned) -> bool | None:
+    """:func:`fast_match` of two answers already through :func:`clean` (so a caller that goes on to math-verify
+    cleans each answer once)."""
     pc, gc = canonical(p.text), canonical(g.text)
     if not pc or not gc:
         return False
