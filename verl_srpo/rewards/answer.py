@@ -355,7 +355,7 @@ class Cleaned:
 def _strip_delimiters(s: str) -> str:
     while True:
         s = s.strip()
-        for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        for left, right in _MATH_SPANS:  # "$$" before "$"
             if s.startswith(left) and s.endswith(right) and len(s) >= len(left) + len(right):
                 s = s[len(left): len(s) - len(right)]
                 break
