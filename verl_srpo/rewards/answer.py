@@ -115,8 +115,8 @@ _STATEMENT_RE = re.compile(
 )
 _LEAD_RE = re.compile(r"(?:[\s*:：]|\b(?:[a-z]+ly|therefore|thus|hence|indeed|just|then|now|so)\b)*", re.IGNORECASE)
 _MATH_SPANS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
-_MATH_SPAN_OPEN = re.compile(r"\$\$|\\\[|\\\(|\$")
-_MATH_SPAN_CLOSE = re.compile(r"\$\$|\\\]|\\\)|\$")
+_MATH_SPAN_OPEN = re.compile("|".join(re.escape(left) for left, _ in _MATH_SPANS))
+_MATH_SPAN_CLOSE = re.compile("|".join(re.escape(right) for _, right in _MATH_SPANS))
 _SENTENCE_END_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|。|;|\?|,\s+[A-Za-z]{2,}|\n|\s+(?:because|since|which|"
                               r"where|when|as|so|but|for|from|by|if|then|after|using|with|in|of|meaning|not|"
                               r"i\.e\.)\b")
