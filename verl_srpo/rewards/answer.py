@@ -100,6 +100,8 @@ from fractions import Fraction
 MAX_STATED = 100  # characters of a stated answer, or of the bare content of an unclosed <answer>
 MAX_ANSWER = 1000  # characters of an answer that can be right (module docstring, "What the answer says")
 _BOX_RE = re.compile(r"\\boxed|\\fbox")
+_BOX_WORD_RE = re.compile(r"\\(?:boxed|fbox)\b")
+_BOX_TOKEN_RE = re.compile(r"\s+([^\s${}]+)")  # "\boxed 5": one token
 
 # --- where the answer is -----------------------------------------------------------------------------------------
 
@@ -113,8 +115,8 @@ _STATEMENT_RE = re.compile(
 )
 _LEAD_RE = re.compile(r"(?:[\s*:：]|\b(?:[a-z]+ly|therefore|thus|hence|indeed|just|then|now|so)\b)*", re.IGNORECASE)
 _MATH_SPANS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
-_MATH_SPAN_OPEN = re.compile(r"\$\$|\\\[|\\\(|\$")
-_MATH_SPAN_CLOSE = re.compile(r"\$\$|\\\]|\\\)|\$")
+_MATH_SPAN_OPEN = re.compile("|".join(re.escape(left) for left, _ in _MATH_SPANS))
+_MATH_SPAN_CLOSE = re.compile("|".join(re.escape(right) for _, right in _MATH_SPANS))
 _SENTENCE_END_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|。|;|\?|,\s+[A-Za-z]{2,}|\n|\s+(?:because|since|which|"
                               r"where|when|as|so|but|for|from|by|if|then|after|using|with|in|of|meaning|not|"
                               r"i\.e\.)\b")
@@ -154,7 +156,7 @@ def _box_content(text: str, start: int) -> str | None:
     i = start + (6 if text.startswith("\\boxed", start) else 5)
     rest = text[i:]
     if not rest.lstrip().startswith("{"):
-        m = re.match(r"\s+([^\s${}]+)", rest)
+        m = _BOX_TOKEN_RE.match(rest)
         return m.group(1) if m else None
     brace, depth = i + len(rest) - len(rest.lstrip()), 0
     for j in range(brace, len(text)):
@@ -262,20 +264,21 @@ def extract_answer(reply: str) -> str | None:
     if stated is not None or kind == "reply":
         return stated
     bare = region.strip()
-    if not bare or (kind == "unclosed" and len(bare) > MAX_STATED) or re.search(r"\\(?:boxed|fbox)\b", bare):
+    if not bare or (kind == "unclosed" and len(bare) > MAX_STATED) or _BOX_WORD_RE.search(bare):
         return None  # nothing, a long tail of reasoning, or a box that was never closed
     return bare
 
 
 # --- what the answer says ----------------------------------------------------------------------------------------
 
-_UNICODE = {"\u2212": "-", "\ufe63": "-", "\uff0d": "-", "\uff05": "%", "\u2009": " ", "\u202f": " ", "\u00a0": " ",
-            "\u2007": " ", "\u200a": " "}
+_UNICODE = str.maketrans({"\u2212": "-", "\ufe63": "-", "\uff0d": "-", "\uff05": "%", "\u2009": " ", "\u202f": " ",
+                          "\u00a0": " ", "\u2007": " ", "\u200a": " "})
 _SPACE = (r"(?:\\[,;:! ]|\\(?:thinspace|medspace|thickspace|negthinspace|enspace|quad|qquad)(?![A-Za-z])"
           r"|\\hspace\*?\s*\{[^{}]*\}|~|\s)")
 _DIGIT_SPACE_RE = re.compile(rf"(?<=\d){_SPACE}+(?=\d)")
 # {,} before a digit run that is not a group of exactly three digits: a decimal comma (not "9{,}500")
 _DECIMAL_BRACE_COMMA_RE = re.compile(r"(?<=\d)\s*\{\s*,\s*\}\s*(?=\d(?:\d{3,}|\d?)(?!\d))")
+_BRACE_COMMA_RE = re.compile(r"\s*\{\s*,\s*\}\s*")  # "{,}": a comma
 _COMMA_GROUPS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # a number written with comma groups inside a larger answer ("x = 1,000", "472/10,000", "\frac{1}{1,000}")
 _COMMA_NUMBER_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
@@ -303,26 +306,38 @@ _UNIT_TAIL_RE = re.compile(
 )
 _ORDINAL_TAIL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*(?:\\(?:text|mathrm)\s*\{)?(?:st|nd|rd|th)\}?\}?"
                               r"|\\(?:text|mathrm)\s*\{(?:st|nd|rd|th)\}|st|nd|rd|th)\s*$")
-_DEGREE_TAIL_RE = re.compile(rf"{_SPACE}*(?:\{{\s*\}})?(?:°|\^\s*\\circ|\^\s*\{{\s*\\circ\s*\}}|\\degree|\\textdegree"
-                             rf"|\^\s*o|\^\s*\{{\s*o\s*\}}|\\text\s*\{{\s*°\s*\}}"
-                             rf"|\{{\s*\^\s*\{{?\s*\\circ\s*\}}?\s*\}}|\\deg(?![A-Za-z]))"
-                             rf"\s*(?:\\(?:text|mathrm)\s*\{{\s*[CF]\s*\}}|[CF])?\s*$")
-_PERCENT_TAIL_RE = re.compile(rf"{_SPACE}*(?:\\%|%|\\(?:text|mbox|textrm)\s*\{{\s*(?:\\?%|percent|percentage|pct)\s*\}}"
-                              rf"|(?<![A-Za-z])(?:percent|percentage|pct)\b)\s*$")
+
+
+def _in_text_box(body: str, commands: str = "text|mbox|textrm") -> str:
+    """Pattern: ``body`` alone in a text box (``\\text{ % }``)."""
+    return rf"\\(?:{commands})\s*\{{\s*(?:{body})\s*\}}"
+
+
+def _tail_re(body: str, after: str = "") -> re.Pattern:
+    """A sign or word ``body`` at the end of an answer, after optional spaces (and the lookbehind ``after``)."""
+    return re.compile(rf"{after}{_SPACE}*(?:{body})\s*$")
+
+
+_DEGREE_TAIL_RE = _tail_re(r"(?:\{\s*\})?(?:°|\^\s*\\circ|\^\s*\{\s*\\circ\s*\}|\\degree|\\textdegree|\^\s*o"
+                           r"|\^\s*\{\s*o\s*\}|\\text\s*\{\s*°\s*\}|\{\s*\^\s*\{?\s*\\circ\s*\}?\s*\}|\\deg(?![A-Za-z]))"
+                           r"\s*(?:\\(?:text|mathrm)\s*\{\s*[CF]\s*\}|[CF])?")
+_PERCENT_WORD = r"percent|percentage|pct"
+_PERCENT_TAIL_RE = _tail_re(r"\\%|%|" + _in_text_box(r"\\?%|" + _PERCENT_WORD) + rf"|(?<![A-Za-z])(?:{_PERCENT_WORD})\b")
 # a trailing currency sign ("1,000.99€", "5\$") after a number
-_CURRENCY_TAIL_RE = re.compile(rf"(?<=[\d}}.]){_SPACE}*(?:\\\$|€|£|¥|\\euro|\\textdollar"
-                               rf"|\\(?:text|mbox)\s*\{{\s*(?:\\\$|€|£|¥)\s*\}})\s*$")
+_CURRENCY_TAIL_RE = _tail_re(r"\\\$|€|£|¥|\\euro|\\textdollar|" + _in_text_box(r"\\\$|€|£|¥", "text|mbox"),
+                             after=r"(?<=[\d}.])")
 # a magnitude word is a factor, never a unit: "5 million" is 5 \cdot 10^{6}
 _MAGNITUDES = {"hundred": 2, "thousand": 3, "million": 6, "billion": 9, "trillion": 12}
 _MAGNITUDE_WORD = "|".join(_MAGNITUDES)
-_MAGNITUDE_TAIL_RE = re.compile(rf"(?<=[\d}}.]){_SPACE}*(?:\\(?:text|mbox|textrm)\s*\{{\s*(?P<a>{_MAGNITUDE_WORD})"
-                                rf"\s*\}}|(?P<b>{_MAGNITUDE_WORD})\b)\s*$")
+_MAGNITUDE_TAIL_RE = _tail_re(_in_text_box(f"(?P<a>{_MAGNITUDE_WORD})") + rf"|(?P<b>{_MAGNITUDE_WORD})\b",
+                              after=r"(?<=[\d}.])")
 _CURRENCY_HEAD_RE = re.compile(r"^(?P<sign>[+-]?)\s*(?:\\\$|\$|\\textdollar|\\euro|\\pounds|\\yen|€|£|¥"
-                               r"|(?:USD|EUR|GBP)\b"
-                               r"|\\(?:text|mbox|textrm)\s*\{\s*(?:\\\$|\$|\\textdollar|€|£|¥)\s*\})"
+                               r"|(?:USD|EUR|GBP)\b|" + _in_text_box(r"\\\$|\$|\\textdollar|€|£|¥") + ")"
                                r"\s*(?:\\[,;: !])*\s*")
+_EN_DASH_SIGN_RE = re.compile(r"^\u2013\s*(?=[\d.])")  # a leading en dash before a number
+_TEXT_RE = re.compile(r"\\text\{(.*?)\}")
+_BLANK_RE = re.compile(r"\s+")
 _TRAILING_SPACE_RE = re.compile(rf"(?:{_SPACE}|[.,;])+$")
-_INT_RE = re.compile(r"[+-]?\d+")
 _DEC_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 _FRAC_RE = re.compile(r"(?P<sign>[+-]?)(?:\\frac(?:\{(?P<n1>\d+)\}|(?P<n3>\d))(?:\{(?P<d1>\d+)\}|(?P<d3>\d))"
                       r"|(?P<n2>\d+)/(?P<d2>\d+))")
@@ -340,7 +355,7 @@ class Cleaned:
 def _strip_delimiters(s: str) -> str:
     while True:
         s = s.strip()
-        for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        for left, right in _MATH_SPANS:  # "$$" before "$"
             if s.startswith(left) and s.endswith(right) and len(s) >= len(left) + len(right):
                 s = s[len(left): len(s) - len(right)]
                 break
@@ -360,7 +375,7 @@ def _unwrap(s: str) -> str:
 
 def _join_digit_groups(s: str) -> str:
     s = _DECIMAL_BRACE_COMMA_RE.sub(".", s)  # "3{,}14" is 3.14: {,} is the decimal comma of LaTeX typesetting
-    s = re.sub(r"\s*\{\s*,\s*\}\s*", ",", s).replace(",\\!", ",")
+    s = _BRACE_COMMA_RE.sub(",", s).replace(",\\!", ",")
     s = _DIGIT_SPACE_RE.sub("", s)
     compact = s.strip()
     if _COMMA_GROUPS_RE.fullmatch(compact):
@@ -374,22 +389,28 @@ def _is_number(s: str) -> bool:
     return as_rational(canonical(_join_digit_groups(s))) is not None
 
 
+def _take_percent(s: str, percent: bool) -> tuple[str, bool]:
+    """(``s`` without its percent sign, True) the first time one is there, else ``(s, percent)`` unchanged."""
+    if percent:
+        return s, True
+    core = _PERCENT_TAIL_RE.sub("", s)
+    return (core, True) if core != s and core.strip() else (s, False)
+
+
 def clean(answer: str) -> Cleaned:
     """``answer`` with delimiters, units, currency and ordinal signs taken off and digit groups joined (an answer
     over :data:`MAX_ANSWER` characters only loses its delimiters: the rules' work stays bounded)."""
     if len(answer) > MAX_ANSWER:
         return Cleaned(_strip_delimiters(answer))
-    s = _strip_delimiters("".join(_UNICODE.get(ch, ch) for ch in answer))
-    s = re.sub(r"^\u2013\s*(?=[\d.])", "-", s)  # a leading en dash before a number is a minus sign
+    s = _strip_delimiters(answer.translate(_UNICODE))
+    s = _EN_DASH_SIGN_RE.sub("-", s)  # a leading en dash before a number is a minus sign
     s = _unwrap(s)
     s = _CURRENCY_HEAD_RE.sub(r"\g<sign>", s)
     percent = False
     while True:
         before = s
         s = _TRAILING_SPACE_RE.sub("", s) or s
-        core = _PERCENT_TAIL_RE.sub("", s)  # before units: "\text{ percent}" is a percent sign, not a unit
-        if core != s and core.strip() and not percent:
-            s, percent = core, True
+        s, percent = _take_percent(s, percent)  # before units: "\text{ percent}" is a percent sign, not a unit
         s = _MAGNITUDE_TAIL_RE.sub(lambda m: f" \\cdot 10^{{{_MAGNITUDES[m['a'] or m['b']]}}}", s)
         s = _CURRENCY_TAIL_RE.sub("", s) or s
         s = _UNIT_TAIL_RE.sub("", s) or s
@@ -397,9 +418,7 @@ def clean(answer: str) -> Cleaned:
         core = _DEGREE_TAIL_RE.sub("", s)
         if core != s and _is_number(core):
             s = core
-        core = _PERCENT_TAIL_RE.sub("", s)
-        if core != s and core.strip() and not percent:
-            s, percent = core, True
+        s, percent = _take_percent(s, percent)
         s = _CURRENCY_HEAD_RE.sub(r"\g<sign>", _unwrap(_strip_delimiters(s)))
         if s == before:
             break
@@ -408,10 +427,10 @@ def clean(answer: str) -> Cleaned:
 
 def canonical(s: str) -> str:
     """Whitespace-free spelling for string equality (not for math-verify: it would glue LaTeX commands)."""
-    s = re.sub(r"\\text\{(.*?)\}", r"\1", s)
+    s = _TEXT_RE.sub(r"\1", s)
     for old, new in (("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\!", ""), ("\\left", ""), ("\\right", "")):
         s = s.replace(old, new)
-    return re.sub(r"\s+", "", s).rstrip(".")
+    return _BLANK_RE.sub("", s).rstrip(".")
 
 
 def as_rational(s: str) -> Fraction | None:
@@ -443,7 +462,12 @@ def fast_match(pred: str, gold: str) -> bool | None:
     "\\frac{2}{4}" == "0.5", "2\\,500" == "2,500" == "2500"), with both readings of a one-sided percent."""
     if len(pred) > MAX_ANSWER:
         return False  # no gold answer is that long (a degenerate box of repeated spaces, units, ...)
-    p, g = clean(pred), clean(gold)
+    return match_cleaned(clean(pred), clean(gold))
+
+
+def match_cleaned(p: Cleaned, g: Cleaned) -> bool | None:
+    """:func:`fast_match` of two answers already through :func:`clean` (so a caller that goes on to math-verify
+    cleans each answer once)."""
     pc, gc = canonical(p.text), canonical(g.text)
     if not pc or not gc:
         return False

@@ -96,12 +96,7 @@ def _is_python_tag(info: str) -> bool:
 
 def _dedent(body: str, width: int) -> str:
     """Each line loses up to ``width`` leading blanks (spaces or tabs), as CommonMark strips a fence's indentation."""
-    lines = body.split("\n")
-    out = []
-    for line in lines:
-        lead = len(line) - len(line.lstrip(" \t"))
-        out.append(line[min(lead, width):])
-    return "\n".join(out)
+    return "\n".join(line[min(len(line) - len(line.lstrip(" \t")), width):] for line in body.split("\n"))
 
 
 def parse_tests(tests) -> tuple[list, list, str | None]:

@@ -47,6 +47,7 @@ def _number_key(negative, digits, exponent):
 
 PLAIN_NUMBER = re.compile(r"([+-]?)([0-9]*)\.?([0-9]*)")
 INT_LINE = re.compile(r"(?:-?[1-9][0-9]*|0)(?:[ \t]+(?:-?[1-9][0-9]*|0))*")  # most output lines: their own key
+_TOO_MANY_ZEROS = "0" * (MAX_ZEROS + 1)  # an integer line with such a run may need the e-form of _number_key
 
 
 def _token_key(tok):
@@ -76,7 +77,7 @@ def line_key(line):
     """The key of one stripped line: two lines pass against each other exactly when their keys are equal (equal
     text, or lists of equal Decimals): the number form for lines that are all numbers (none NaN, which equals
     nothing), else the text itself. Equal lines have equal keys, so a caller may compare text first."""
-    if INT_LINE.fullmatch(line) and "0" * (MAX_ZEROS + 1) not in line:
+    if INT_LINE.fullmatch(line) and _TOO_MANY_ZEROS not in line:
         return ["numbers", line.split()]
     keys = [_token_key(tok) for tok in line.split()]
     return ["text", line] if None in keys else ["numbers", keys]

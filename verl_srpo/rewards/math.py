@@ -35,12 +35,14 @@ import sys
 import threading
 
 from verl_srpo.rewards.answer import (  # noqa: F401  (re-exported: the math reward's public names)
+    MAX_ANSWER,
     as_rational,
     canonical,
     clean,
     extract_answer,
     fast_match,
     last_boxed,
+    match_cleaned,
     readings,
 )
 
@@ -139,10 +141,12 @@ def gold_answers(ground_truth) -> list[str]:
 def matches(pred: str, gold: str, timeout_s: float = MATH_TIMEOUT_S, errors: list | None = None) -> bool:
     """``pred`` equals ``gold`` after cleaning: exact path first, math-verify when it cannot decide (its
     failures appended to ``errors``)."""
-    decided = fast_match(pred, gold)
+    if len(pred) > MAX_ANSWER:
+        return False  # as fast_match: no gold answer is that long
+    p, g = clean(pred), clean(gold)
+    decided = match_cleaned(p, g)
     if decided is not None:
         return decided
-    p, g = clean(pred), clean(gold)
     return any(symbolic_match(pt, gt, timeout_s, errors) for pt in readings(p, g) for gt in readings(g, p))
 
 

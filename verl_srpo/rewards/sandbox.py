@@ -115,6 +115,7 @@ SECCOMP_WARNING = (
     "refused (in namespaces mode the namespaces still contain them). Needs Linux >= 3.5 on x86_64 or aarch64."
 )
 _WARNED: set[str] = set()
+_SECCOMP_PROBED: set[str] = set()  # modes whose runner already said whether the kernel takes the filter
 
 
 @dataclasses.dataclass(frozen=True)
@@ -266,13 +267,16 @@ def _run(code, inputs, fn_name, limits, prelude, python, warm=True) -> list[Test
                 req = {"mode": mode, "uid": uid, "scratch": scratch, "code": code, "fn_name": fn_name,
                        "inputs": inputs, "prelude": prelude, "env": dict(SAFE_ENV, HOME=scratch, TMPDIR=scratch),
                        "nproc": limits.nproc if uid is not None else _fallback_nproc(limits.nproc),
-                       "limits": dict(dataclasses.asdict(limits), total_timeout_s=total)}
+                       "limits": dict(dataclasses.asdict(limits), total_timeout_s=total),
+                       "probe_seccomp": mode not in _SECCOMP_PROBED}  # the kernel's answer never changes
                 reply = _launch(req, mode, wall=total + 5.0, python=python, warm=warm)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
     except (OSError, RuntimeError) as exc:  # the machine, not the program: no fork (EAGAIN), no fd, no uid slot
         logger.warning("sandbox could not start a runner: %s: %s", type(exc).__name__, exc)
         return [TestRun("sandbox_error", detail=f"{type(exc).__name__}: {exc}") for _ in range(n)]
+    if reply is not None and reply.get("seccomp") is not None:
+        _SECCOMP_PROBED.add(mode)
     if reply is not None and reply.get("seccomp") is False and "seccomp" not in _WARNED:
         _WARNED.add("seccomp")
         logger.warning(SECCOMP_WARNING)
