@@ -173,8 +173,9 @@ def step_load(args) -> None:
                   f"read, {stats['problems']} problems kept, {stats['repeats']} repeats and "
                   f"{stats['malformed']} unusable rows removed")
             if stats["rows_read"] and stats["malformed"] == stats["rows_read"]:  # a file of another layout
-                first = (d / "removals.jsonl").read_text().splitlines()[:1]
-                why = json.loads(first[0]).get("detail", "") if first else ""
+                with (d / "removals.jsonl").open() as handle:  # one removal per row: read only the first
+                    first = handle.readline()
+                why = json.loads(first).get("detail", "") if first.strip() else ""
                 raise SystemExit(f"--source {source.name}: none of the {stats['rows_read']} rows of {files.location} "
                                  f"is usable (first: {why}): is it {source.name}'s layout ({source.card})? Pass "
                                  f"--source {source.name}=PATH to that dataset's files.")
