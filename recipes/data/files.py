@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verl_srpo.eval.errors import cache_miss
+from verl_srpo.hashing import sha256_file
 
 DATA_SUFFIXES = (".parquet", ".arrow", ".jsonl", ".json")
 # What a ``datasets.save_to_disk`` folder holds beside its data: metadata, never rows.
@@ -130,8 +131,6 @@ class FileHashes:
         known = self.memo.get(key)
         if known and known[:2] == stamp:
             return known[2]
-        from verl_srpo.hashing import sha256_file
-
         self.memo[key] = [*stamp, "sha256:" + sha256_file(path)]
         if self.memo_path:
             self.memo_path.parent.mkdir(parents=True, exist_ok=True)

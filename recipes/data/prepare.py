@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
+from verl_srpo.hashing import sha256_file
 from verl_srpo.recipes.data import clean as clean_mod
 from verl_srpo.recipes.data import decontaminate as decon_mod
 from verl_srpo.recipes.data import sources as sources_mod
@@ -60,8 +61,6 @@ class JsonlWriter:
 
 def digest(path: Path) -> str:
     """The first 16 hex digits of the file's sha256 (the step cache's key)."""
-    from verl_srpo.hashing import sha256_file
-
     return sha256_file(path)[:16]
 
 
