@@ -127,8 +127,8 @@ def _splits(args) -> dict[str, str]:
     return out
 
 
-def _upstream(args, step: str) -> dict:
-    """The digests of the previous step's records, so a change upstream reruns this step."""
+def _upstream_files(args, step: str) -> list[Path]:
+    """The previous step's records files; exits (run the earlier steps first) when one is missing."""
     if step == "clean":
         files = [args.work_dir / "load" / name / "records.jsonl" for name, _ in _sources(args)]
     else:
@@ -136,7 +136,12 @@ def _upstream(args, step: str) -> dict:
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise SystemExit(f"{step}: missing input {missing}; run the earlier steps first (or `all`)")
-    return {str(f.relative_to(args.work_dir)): digest(f) for f in files}
+    return files
+
+
+def _upstream(args, step: str) -> dict:
+    """The digests of the previous step's records, so a change upstream reruns this step."""
+    return {str(f.relative_to(args.work_dir)): digest(f) for f in _upstream_files(args, step)}
 
 
 def _hashes(args) -> FileHashes:
@@ -276,8 +281,7 @@ def step_label(args) -> None:
 def step_combine(args) -> None:
     from verl_srpo.recipes.data import combine as combine_mod  # verl_srpo.prompts: the one chat template
 
-    _upstream(args, "combine")
-    labelled = args.work_dir / "label" / "records.jsonl"
+    (labelled,) = _upstream_files(args, "combine")  # combine is not cached: no digest of its input
     sources = {name: json.loads((args.work_dir / "load" / name / "source.json").read_text())
                for name, _ in _sources(args)}
     dirs = [args.work_dir / "load" / name for name, _ in _sources(args)] + [args.work_dir / s for s in STEPS[1:4]]
