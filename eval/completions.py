@@ -28,9 +28,6 @@ from pathlib import Path
 from verl_srpo.eval import aime, lcb, pipeline, report
 from verl_srpo.eval.errors import EvalError
 
-FORMATS = ("responses", "code_list")
-
-
 class CompletionsError(EvalError, ValueError):
     """The completions file does not fit the format or the selected problems (one line, exit code 2)."""
 
@@ -40,7 +37,7 @@ class Completions:
     """``texts[question_id]``: the responses (or programs, format "code_list") in file order."""
 
     texts: dict[str, list[str]]
-    format: str
+    format: str  # "responses" (JSON lines) or "code_list" (LCB's custom-evaluator list)
     path: str
     sha256: str
 
