@@ -54,7 +54,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="delete --out first (otherwise: resume)")
     p.add_argument("--score-only", action="store_true", help="never generate; fail if completions are missing")
     p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm",
-                   help="vllm (GPU, the protocol; needs `pip install 'verl-srpo[vllm]'`) or transformers (small models, CPU)")
+                   help="vllm (GPU, the protocol; needs `pip install 'verl-srpo[vllm]'`) or transformers "
+                        "(small models, CPU)")
     p.add_argument("--prompt-style", choices=["r1_zero", "chat"], default="r1_zero",
                    help="r1_zero: raw R1-Zero text (docs/SRPO.md); chat: the tokenizer's chat template (ours)")
     p.add_argument("--n", type=int, default=_DEFAULTS.n, help="samples per problem (aime24: 32, avg@32; lcb: 32)")

@@ -28,9 +28,6 @@ from pathlib import Path
 from verl_srpo.eval import aime, lcb, pipeline, report
 from verl_srpo.eval.errors import EvalError
 
-FORMATS = ("responses", "code_list")
-
-
 class CompletionsError(EvalError, ValueError):
     """The completions file does not fit the format or the selected problems (one line, exit code 2)."""
 
@@ -40,7 +37,7 @@ class Completions:
     """``texts[question_id]``: the responses (or programs, format "code_list") in file order."""
 
     texts: dict[str, list[str]]
-    format: str
+    format: str  # "responses" (JSON lines) or "code_list" (LCB's custom-evaluator list)
     path: str
     sha256: str
 
@@ -118,14 +115,16 @@ def select(comps: Completions, wanted: list[str], known: set[str], wanted_what: 
     return records, len(comps.texts) - len(wanted)
 
 
-def _model(args: Namespace) -> dict:
-    if not args.model:
-        return {"name": None, "revision": None, "fingerprint": None}
-    return pipeline.model_identity(args.model, args.revision)
-
-
-def _sampling(n: int) -> dict:
-    return {"n": n, "temperature": None, "top_p": None, "max_new_tokens": None, "seed": None}
+def _write_results(args: Namespace, comps: Completions, lines: list, **fields) -> dict:
+    """Build and write (to ``args.out``) the results of a run graded from ``comps``: backend "completions", no
+    prompt style, sampling values null except ``n``, and the model only when ``--model`` named the weights."""
+    model = (pipeline.model_identity(args.model, args.revision) if args.model
+             else {"name": None, "revision": None, "fingerprint": None})
+    sampling = {"n": comps.n, "temperature": None, "top_p": None, "max_new_tokens": None, "seed": None}
+    results = report.build_results(model=model, backend=report.COMPLETIONS_BACKEND, prompt_style=None,
+                                   sampling=sampling, completions=comps.provenance(), **fields)
+    report.write_outputs(results, Path(args.out), lines)
+    return results
 
 
 def run_lcb(args: Namespace) -> dict:
@@ -145,12 +144,8 @@ def run_lcb(args: Namespace) -> dict:
                    test_timeout_s=args.timeout)
     entries, agg, lines = pipeline.score_lcb(problems, records, args.grader, args.timeout, args.workers,
                                              extracted=comps.format == "code_list")
-    results = report.build_results(task="lcb", model=_model(args), backend=report.COMPLETIONS_BACKEND, prompt_style=None,
-                                   sampling=_sampling(comps.n), dataset=dataset, headline="pass@1", metrics=agg,
-                                   problems=entries, grader=pipeline.lcb_grader(args.grader, args.timeout),
-                                   completions=comps.provenance())
-    report.write_outputs(results, Path(args.out), lines)
-    return results
+    return _write_results(args, comps, lines, task="lcb", dataset=dataset, headline="pass@1", metrics=agg,
+                          problems=entries, grader=pipeline.lcb_grader(args.grader, args.timeout))
 
 
 def run_aime(args: Namespace) -> dict:
@@ -160,9 +155,5 @@ def run_aime(args: Namespace) -> dict:
     ids = [p.problem_id for p in problems]
     records, _ = select(comps, ids, set(ids), str(args.dataset), str(args.dataset))
     entries, agg, lines = pipeline.score_aime(problems, records)
-    results = report.build_results(task="aime24", model=_model(args), backend=report.COMPLETIONS_BACKEND, prompt_style=None,
-                                   sampling=_sampling(comps.n), dataset=dataset, headline=f"avg@{comps.n}",
-                                   metrics=agg, problems=entries, grader=pipeline.AIME_GRADER,
-                                   completions=comps.provenance())
-    report.write_outputs(results, Path(args.out), lines)
-    return results
+    return _write_results(args, comps, lines, task="aime24", dataset=dataset, headline=f"avg@{comps.n}", metrics=agg,
+                          problems=entries, grader=pipeline.AIME_GRADER)

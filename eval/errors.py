@@ -41,7 +41,12 @@ def first_line(exc: BaseException) -> str:
 
 
 def cache_miss(exc: BaseException) -> str:
-    """Why the local Hugging Face cache could not serve a repository, in a few words."""
-    if isinstance(exc, FileNotFoundError):
+    """Why the local Hugging Face cache could not serve a repository, in a few words, with no end stop (the
+    callers go on with ". ..."). A miss (huggingface_hub's ``LocalEntryNotFoundError``, whose own text says to pass
+    ``local_files_only=False``, no option of ours) says so plainly; any other error, such as a cached snapshot
+    without the files wanted, is named as it is."""
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    if isinstance(exc, LocalEntryNotFoundError):
         return "not in the local Hugging Face cache (HF_HOME)"
-    return first_line(exc)
+    return first_line(exc).rstrip(".")

@@ -13,6 +13,8 @@ import hashlib
 from pathlib import Path
 
 from verl_srpo.eval.errors import ModelNotFound, Unavailable, cache_miss, first_line
+from verl_srpo.hashing import sha256_file
+
 
 def _combine(named_digests: list[tuple[str, str]]) -> str:
     digest = hashlib.sha256()
@@ -27,8 +29,6 @@ def local_fingerprint(model_dir: str | Path) -> str:
     Raises ``FileNotFoundError`` when the directory holds no safetensors file (e.g. ``.bin`` only):
     convert it with ``save_pretrained(..., safe_serialization=True)``.
     """
-    from verl_srpo.hashing import sha256_file
-
     root = Path(model_dir)
     files = sorted(root.glob("*.safetensors"))
     if not files:

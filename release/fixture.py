@@ -98,7 +98,8 @@ def save_actor_checkpoint(model_dir: str | Path, actor_dir: str | Path, world_si
     os.unlink(init_file)  # gloo's FileStore creates it
     try:
         mp.start_processes(
-            _save_rank, args=(world_size, init_file, str(actor_dir), str(model_dir)), nprocs=world_size, start_method="spawn"
+            _save_rank, args=(world_size, init_file, str(actor_dir), str(model_dir)), nprocs=world_size,
+            start_method="spawn",
         )
     finally:
         Path(init_file).unlink(missing_ok=True)

@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from verl_srpo.hashing import sha256_file
 from verl_srpo.release.errors import ReleaseError, in_cli_terms
 
 WEIGHT_PATTERNS = ["*.safetensors", "model.safetensors.index.json"]  # remote weights not in the folder go
@@ -100,8 +101,6 @@ def local_oid(path: Path, lfs: bool, content: bytes | None = None) -> str:
     if content is not None:
         return ("lfs:" + hashlib.sha256(content).hexdigest()) if lfs else "git:" + git_hash(content)
     if lfs:
-        from verl_srpo.hashing import sha256_file
-
         return "lfs:" + sha256_file(path)
     return "git:" + git_hash(path.read_bytes())
 

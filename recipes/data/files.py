@@ -24,6 +24,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from verl_srpo.eval.errors import cache_miss
+from verl_srpo.hashing import sha256_file
+
 DATA_SUFFIXES = (".parquet", ".arrow", ".jsonl", ".json")
 # What a ``datasets.save_to_disk`` folder holds beside its data: metadata, never rows.
 METADATA_FILES = frozenset({"dataset_info.json", "dataset_infos.json", "dataset_dict.json", "state.json"})
@@ -128,8 +131,6 @@ class FileHashes:
         known = self.memo.get(key)
         if known and known[:2] == stamp:
             return known[2]
-        from verl_srpo.hashing import sha256_file
-
         self.memo[key] = [*stamp, "sha256:" + sha256_file(path)]
         if self.memo_path:
             self.memo_path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,16 +165,6 @@ class DatasetFiles:
             return {"location": self.location, "split": self.split, "revision": self.revision, "files": self.relpaths}
         return {"location": self.location, "split": self.split,
                 "files": {rel: hashes.sha256(p) for rel, p in self.paths()}}
-
-
-def cache_miss(error: Exception) -> str:
-    """What a failed read of the local Hugging Face cache means for the user: huggingface_hub's own text for a
-    miss tells them to pass ``local_files_only=False``, which is no option of ours."""
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
-    if isinstance(error, LocalEntryNotFoundError):
-        return "not in the local Hugging Face cache (HF_HOME)"
-    return str(error).rstrip(".")
 
 
 def resolve(location: str, split: str, use_card: bool = True) -> DatasetFiles:

@@ -22,8 +22,9 @@ from itertools import islice
 from pathlib import Path
 
 from verl_srpo.eval.cache import check_run_settings, load_completions
+from verl_srpo.eval.errors import cache_miss
 from verl_srpo.eval.generate import Request, Sampling, TransformersBackend, derive_seed, run_generation, run_vllm
-from verl_srpo.recipes.data.files import FileHashes, cache_miss
+from verl_srpo.recipes.data.files import FileHashes
 
 VERSION = 2  # bump when labelling changes: cached labels are redone
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
+from verl_srpo.hashing import sha256_file
 from verl_srpo.recipes.data import clean as clean_mod
 from verl_srpo.recipes.data import decontaminate as decon_mod
 from verl_srpo.recipes.data import sources as sources_mod
@@ -60,8 +61,6 @@ class JsonlWriter:
 
 def digest(path: Path) -> str:
     """The first 16 hex digits of the file's sha256 (the step cache's key)."""
-    from verl_srpo.hashing import sha256_file
-
     return sha256_file(path)[:16]
 
 
@@ -128,8 +127,8 @@ def _splits(args) -> dict[str, str]:
     return out
 
 
-def _upstream(args, step: str) -> dict:
-    """The digests of the previous step's records, so a change upstream reruns this step."""
+def _upstream_files(args, step: str) -> list[Path]:
+    """The previous step's records files; exits (run the earlier steps first) when one is missing."""
     if step == "clean":
         files = [args.work_dir / "load" / name / "records.jsonl" for name, _ in _sources(args)]
     else:
@@ -137,7 +136,12 @@ def _upstream(args, step: str) -> dict:
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise SystemExit(f"{step}: missing input {missing}; run the earlier steps first (or `all`)")
-    return {str(f.relative_to(args.work_dir)): digest(f) for f in files}
+    return files
+
+
+def _upstream(args, step: str) -> dict:
+    """The digests of the previous step's records, so a change upstream reruns this step."""
+    return {str(f.relative_to(args.work_dir)): digest(f) for f in _upstream_files(args, step)}
 
 
 def _hashes(args) -> FileHashes:
@@ -173,8 +177,9 @@ def step_load(args) -> None:
                   f"read, {stats['problems']} problems kept, {stats['repeats']} repeats and "
                   f"{stats['malformed']} unusable rows removed")
             if stats["rows_read"] and stats["malformed"] == stats["rows_read"]:  # a file of another layout
-                first = (d / "removals.jsonl").read_text().splitlines()[:1]
-                why = json.loads(first[0]).get("detail", "") if first else ""
+                with (d / "removals.jsonl").open() as handle:  # one removal per row: read only the first
+                    first = handle.readline()
+                why = json.loads(first).get("detail", "") if first.strip() else ""
                 raise SystemExit(f"--source {source.name}: none of the {stats['rows_read']} rows of {files.location} "
                                  f"is usable (first: {why}): is it {source.name}'s layout ({source.card})? Pass "
                                  f"--source {source.name}=PATH to that dataset's files.")
@@ -276,8 +281,7 @@ def step_label(args) -> None:
 def step_combine(args) -> None:
     from verl_srpo.recipes.data import combine as combine_mod  # verl_srpo.prompts: the one chat template
 
-    _upstream(args, "combine")
-    labelled = args.work_dir / "label" / "records.jsonl"
+    (labelled,) = _upstream_files(args, "combine")  # combine is not cached: no digest of its input
     sources = {name: json.loads((args.work_dir / "load" / name / "source.json").read_text())
                for name, _ in _sources(args)}
     dirs = [args.work_dir / "load" / name for name, _ in _sources(args)] + [args.work_dir / s for s in STEPS[1:4]]
